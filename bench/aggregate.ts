@@ -1,0 +1,159 @@
+import { performance } from "node:perf_hooks";
+
+import { alignedAverageModel } from "../lib/aggregate/aligned-average";
+import { fitReducedGates } from "../lib/aggregate/gates";
+import { mergeGreedily } from "../lib/aggregate/greedy-merge";
+import { reducedFromModel } from "../lib/aggregate/mixture";
+import { runTransportMM } from "../lib/aggregate/mm";
+import { prepareAggregation } from "../lib/aggregate/prepare";
+import { reduceLocalModels } from "../lib/aggregate/reduce";
+import { kmeansStart } from "../lib/aggregate/starts";
+import type { LocalModel } from "../lib/aggregate/types";
+import { permuteExperts } from "../lib/model/canonical";
+import { defaultFeatureNames, zeros2d, type MoEModel } from "../lib/model/types";
+import { Random } from "../lib/random";
+
+export interface AggregationBenchOptions {
+  /** Number of machines. Default 128. */
+  M?: number;
+  /** Number of experts, on every machine and in the reduced model. Default 5. */
+  K?: number;
+  /** Number of covariates. Default 20. */
+  d?: number;
+  /** Number of support points. Default 2000. */
+  S?: number;
+  /** Timed repetitions of the whole reduction; the median is reported. Default 3. */
+  repeats?: number;
+  seed?: number;
+}
+
+/** Wall times in seconds of the OT reduction and of its parts, on one problem. */
+export interface AggregationTimings {
+  M: number;
+  K: number;
+  d: number;
+  S: number;
+  /** Total number of local experts L = M K. */
+  L: number;
+  /** Median over the repeats of reduceLocalModels with default options (starts "kmeans" and "aligned", and the gate fit). */
+  totalSeconds: number;
+  /** Validation and stacking of the local models at the support points. */
+  stackSeconds: number;
+  /** Time to build each starting point; "greedy" is not a default start. */
+  startSeconds: { kmeans: number; aligned: number; greedy: number };
+  /** MM run from each starting point, and its number of update steps. */
+  mmSeconds: { kmeans: number; aligned: number; greedy: number };
+  mmIterations: { kmeans: number; aligned: number; greedy: number };
+  /** Newton fit of the reduced gates, and its number of Newton steps. */
+  gateSeconds: number;
+  gateIterations: number;
+  /** Final transport objective T of the default reduction. */
+  objective: number;
+}
+
+/**
+ * Times the OT aggregation alone (no local fits) on synthetic local models: a K-expert truth with d
+ * covariates, copied to M machines with Gaussian noise on every coefficient (sd 0.05, variances times
+ * 1 ± 5 %) and the experts of each copy shuffled. Support points are S standard normal rows.
+ */
+export function benchAggregation(options: AggregationBenchOptions = {}): AggregationTimings {
+  const M = options.M ?? 128;
+  const K = options.K ?? 5;
+  const d = options.d ?? 20;
+  const S = options.S ?? 2000;
+  const repeats = options.repeats ?? 3;
+  const random = new Random(options.seed ?? 1);
+
+  const truth = benchTruth(K, d, random);
+  const localModels = Array.from({ length: M }, () => ({ model: perturbedCopy(truth, random), n: 1000 + random.integer(0, 1000) }));
+  const support = new Float64Array(S * d);
+  for (let t = 0; t < support.length; t++) support[t] = random.normal();
+
+  // Whole reduction with default options.
+  const totals: number[] = [];
+  let objective = NaN;
+  for (let r = 0; r < repeats; r++) {
+    const result = reduceLocalModels(localModels, support, K);
+    totals.push(result.diagnostics.seconds);
+    objective = result.diagnostics.objective;
+  }
+  totals.sort((a, b) => a - b);
+
+  // Parts, once each.
+  let started = performance.now();
+  const prepared = prepareAggregation(localModels, support, K);
+  const stackSeconds = elapsed(started);
+  const { mixture } = prepared;
+
+  started = performance.now();
+  const kmeans = kmeansStart(mixture, K, 1);
+  const kmeansSeconds = elapsed(started);
+  started = performance.now();
+  const aligned = reducedFromModel(alignedAverageModel(mixture, localModels, prepared.support));
+  const alignedSeconds = elapsed(started);
+  started = performance.now();
+  const greedy = mergeGreedily(mixture, K).reduced;
+  const greedySeconds = elapsed(started);
+  if (typeof kmeans === "string") throw new Error(kmeans);
+
+  const runs = { kmeans, aligned, greedy };
+  const mmSeconds = { kmeans: 0, aligned: 0, greedy: 0 };
+  const mmIterations = { kmeans: 0, aligned: 0, greedy: 0 };
+  let lastPlanMass = new Float64Array(0);
+  let lastReduced = kmeans;
+  for (const name of ["kmeans", "aligned", "greedy"] as const) {
+    started = performance.now();
+    const run = runTransportMM(mixture, runs[name]);
+    mmSeconds[name] = elapsed(started);
+    mmIterations[name] = run.iterations;
+    lastPlanMass = run.plan.mass;
+    lastReduced = run.reduced;
+  }
+
+  started = performance.now();
+  const gateFit = fitReducedGates(prepared.support, lastPlanMass, lastReduced);
+  const gateSeconds = elapsed(started);
+
+  return {
+    M, K, d, S, L: M * K,
+    totalSeconds: totals[Math.floor(totals.length / 2)],
+    stackSeconds,
+    startSeconds: { kmeans: kmeansSeconds, aligned: alignedSeconds, greedy: greedySeconds },
+    mmSeconds,
+    mmIterations,
+    gateSeconds,
+    gateIterations: gateFit.iterations,
+    objective,
+  };
+}
+
+function elapsed(started: number): number {
+  return (performance.now() - started) / 1000;
+}
+
+/** A truth in the style of the imbalance design: intercepts 0, integer slopes in [−10, 10], variances 3, gates N(0, 1). */
+function benchTruth(K: number, d: number, random: Random): MoEModel {
+  const gates = zeros2d(d + 1, K);
+  const experts = zeros2d(d + 1, K);
+  for (let j = 0; j <= d; j++) {
+    for (let k = 0; k < K; k++) {
+      if (k < K - 1) gates[j][k] = random.normal();
+      if (j > 0) experts[j][k] = random.integer(-10, 10);
+    }
+  }
+  return { K, d, features: defaultFeatureNames(d), gates, experts, variances: new Array<number>(K).fill(3) };
+}
+
+/** The truth with noise on every coefficient and variance, its experts in a random order. */
+function perturbedCopy(truth: MoEModel, random: Random): MoEModel {
+  const { K, d } = truth;
+  const gates = truth.gates.map((row) => row.map((value, k) => (k < K - 1 ? value + 0.05 * random.normal() : 0)));
+  const experts = truth.experts.map((row) => row.map((value) => value + 0.05 * random.normal()));
+  const variances = truth.variances.map((value) => value * (1 + 0.05 * (2 * random.uniform() - 1)));
+  const copy: MoEModel = { K, d, features: truth.features.slice(), gates, experts, variances };
+  return permuteExperts(copy, Array.from(random.permutation(K)));
+}
+
+if (require.main === module) {
+  console.log(JSON.stringify(benchAggregation(), null, 2));
+}

@@ -1,0 +1,109 @@
+#!/usr/bin/env node
+import { Command } from "commander";
+
+import { runAggregate } from "./aggregate";
+import { runDistributed } from "./distributed";
+import { runEvaluate } from "./evaluate";
+import { runFit } from "./fit";
+import { runFitLocal } from "./fit-local";
+import { runPredict } from "./predict";
+import { runSimulate } from "./simulate";
+
+const program = new Command();
+program
+  .name("otmoe")
+  .description("Mixture-of-experts regression fitted by EM, distributed learning by optimal-transport aggregation.")
+  .showHelpAfterError();
+
+program
+  .command("fit")
+  .description("fit a K-expert mixture of experts to a CSV by EM and write the model file")
+  .requiredOption("--data <file>", "CSV file with a header row")
+  .requiredOption("--target <column>", "response column")
+  .option("--features <list>", "comma-separated covariate columns (default: every other column)")
+  .requiredOption("--K <number>", "number of experts")
+  .option("--starts <number>", "number of EM starts, the best is kept", "2")
+  .option("--seed <number>", "seed of the initialization", "0")
+  .option("--tol <number>", "relative log-likelihood change that stops EM", "1e-6")
+  .option("--max-iter <number>", "maximum EM iterations per start", "1000")
+  .requiredOption("--out <file>", "model file to write (JSON)")
+  .action((options) => runFit(options));
+
+program
+  .command("predict")
+  .description("predict means, gate probabilities and hard labels for the rows of a CSV")
+  .requiredOption("--model <file>", "model file written by 'otmoe fit'")
+  .requiredOption("--data <file>", "CSV with the model's feature columns")
+  .requiredOption("--out <file>", "CSV of predictions to write")
+  .action((options) => runPredict(options));
+
+program
+  .command("fit-local")
+  .description("fit one machine's local model and write the model file it sends to the server")
+  .requiredOption("--data <file>", "this machine's CSV")
+  .requiredOption("--target <column>", "response column")
+  .option("--features <list>", "comma-separated covariate columns (default: every other column)")
+  .requiredOption("--K <number>", "number of local experts K_m")
+  .option("--starts <number>", "number of EM starts", "2")
+  .option("--seed <number>", "seed of the initialization and of the support sample", "0")
+  .requiredOption("--out <file>", "model file to write")
+  .option("--support-out <file>", "also write a sample of this machine's rows as support points")
+  .option("--support-size <number>", "rows in the support sample", "500")
+  .action((options) => runFitLocal(options));
+
+program
+  .command("aggregate")
+  .description("merge local model files into one K-expert model (the server's step)")
+  .requiredOption("--models <files...>", "local model files written by 'otmoe fit-local'")
+  .requiredOption("--support <files...>", "CSV files of support points (the model's feature columns), concatenated in order")
+  .requiredOption("--K <number>", "number of experts of the merged model")
+  .option("--method <name>", "ot, ot-posterior, average, aligned, medoid or greedy", "ot")
+  .option("--seed <number>", "seed of the random starts", "0")
+  .requiredOption("--out <file>", "merged model file to write")
+  .action((options) => runAggregate(options));
+
+program
+  .command("distributed")
+  .description("run the distributed study on one CSV: split, local fits on worker threads, every method, metrics")
+  .requiredOption("--data <file>", "CSV file with a header row")
+  .requiredOption("--target <column>", "response column")
+  .option("--features <list>", "comma-separated covariate columns (default: every other column)")
+  .option("--machines <number>", "number of machines M", "16")
+  .requiredOption("--K <number>", "number of experts")
+  .option("--methods <list>", "comma-separated methods", "global,ot,average,aligned,medoid,greedy,fedem")
+  .option("--split <kind>", "equal, unequal, shift (covariate shift) or group", "equal")
+  .option("--group <column>", "grouping column for --split group (one machine per group)")
+  .option("--test-fraction <number>", "fraction of rows held out for testing", "0.1")
+  .option("--support-size <number>", "support points S", "2000")
+  .option("--support-source <source>", "pooled, machine or gaussian", "pooled")
+  .option("--rounds <list>", "federated EM snapshot rounds", "1,5,20")
+  .option("--starts <number>", "EM starts per fit", "2")
+  .option("--seed <number>", "seed of the split, the fits and the support", "0")
+  .option("--concurrency <number>", "worker threads for the local fits (default: cores)")
+  .option("--shards-dir <folder>", "also write each machine's CSV and test.csv there")
+  .requiredOption("--out <file>", "results JSON to write")
+  .action((options) => runDistributed(options));
+
+program
+  .command("evaluate")
+  .description("print the held-out metrics of a model file on a CSV as JSON")
+  .requiredOption("--model <file>", "model file")
+  .requiredOption("--data <file>", "test CSV with the model's features and the response")
+  .requiredOption("--target <column>", "response column")
+  .option("--truth <file>", "true model file, for parameter MSE and the transportation divergence")
+  .option("--labels <column>", "column of true expert labels, for Rand index, ARI and clustering error")
+  .action((options) => runEvaluate(options));
+
+program
+  .command("simulate")
+  .description("write a CSV (x1..x5, y, label) drawn from the 4-expert reference model")
+  .requiredOption("--n <number>", "number of rows")
+  .option("--seed <number>", "seed of the draw", "0")
+  .requiredOption("--out <file>", "CSV to write")
+  .option("--truth-out <file>", "also write the true model file")
+  .action((options) => runSimulate(options));
+
+program.parseAsync().catch((error: Error) => {
+  console.error(`otmoe: ${error.message}`);
+  process.exit(1);
+});

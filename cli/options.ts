@@ -1,0 +1,14 @@
+/** Parses a whole number ≥ 1 given on the command line, naming the option in the error. */
+export function parsePositiveInteger(text: string, option: string): number {
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 1) throw new Error(`${option} must be a whole number >= 1 but got '${text}'.`);
+  return value;
+}
+
+/** Parses a comma-separated list of column names; undefined when the option is absent. */
+export function parseFeatureList(text: string | undefined): string[] | undefined {
+  if (text === undefined) return undefined;
+  const names = text.split(",").map((name) => name.trim()).filter((name) => name.length > 0);
+  if (names.length === 0) throw new Error(`--features must list at least one column name but got '${text}'.`);
+  return names;
+}

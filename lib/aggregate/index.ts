@@ -1,0 +1,12 @@
+export { alignedAverage, alignedAverageModel } from "./aligned-average";
+export { expertCostMatrix, gaussianKL } from "./cost";
+export { transportDivergence } from "./divergence";
+export { fitReducedGates, type GateFit, type GateFitOptions, type GatingVariant } from "./gates";
+export { greedyMerge, mergeGreedily, type GreedyMergeOptions, type GreedyMerging } from "./greedy-merge";
+export { medoid } from "./medoid";
+export { stackLocalModels, type StackedMixture } from "./mixture";
+export { runTransportMM, type TransportMMOptions, type TransportMMResult } from "./mm";
+export { assignPlan, planObjective, type TransportPlan } from "./plan";
+export { reduceLocalModels, type ReductionOptions, type StartName } from "./reduce";
+export type { AggregationDiagnostics, AggregationResult, LocalModel, ReducedExperts, TryResult } from "./types";
+export { averageModels, weightedAverage, type WeightedAverageOptions } from "./weighted-average";

@@ -1,0 +1,84 @@
+import { availableParallelism } from "node:os";
+import { resolve } from "node:path";
+import { performance } from "node:perf_hooks";
+import Piscina from "piscina";
+
+import type { EMOptions } from "../fit/em";
+import { validateFitInput } from "../fit/validate";
+import type { Dataset } from "../model/types";
+import fitLocalTask, { type LocalFitOutput, type LocalFitTask } from "./worker";
+
+export interface LocalFitOptions extends Omit<EMOptions, "K" | "onIteration" | "signal" | "seed"> {
+  /** Experts per machine: one K for all, or K_m per machine. */
+  K: number | number[];
+  /** Worker threads; 0 fits on the calling thread one machine after the other. Default: available cores. */
+  concurrency?: number;
+  /** Base seed; machine m uses seed + m. Default 0. */
+  seed?: number;
+  /** Called when a machine's fit finishes. */
+  onMachineDone?: (done: number, total: number, output: LocalFitOutput) => void;
+  /** Cancels fits not yet started. */
+  signal?: AbortSignal;
+}
+
+export interface LocalFitsResult {
+  fits: LocalFitOutput[];
+  /** Wall time from the first task sent to the last model received, seconds. */
+  wallSeconds: number;
+}
+
+/**
+ * Fits one local model per machine, really in parallel on worker threads (a piscina pool). Each machine's
+ * data are checked on the calling thread first, so that a bad shard fails before any work starts and the
+ * error names the machine.
+ */
+export async function fitLocalModels(shards: readonly Dataset[], options: LocalFitOptions): Promise<LocalFitsResult> {
+  const Ks = typeof options.K === "number" ? shards.map(() => options.K as number) : options.K;
+  if (Ks.length !== shards.length) throw new Error(`Got ${Ks.length} values of K for ${shards.length} machines; give one K per machine.`);
+  shards.forEach((shard, m) => {
+    try {
+      validateFitInput(shard, Ks[m]);
+    } catch (error) {
+      throw new Error(`Machine ${m + 1} (n = ${shard.n}): ${(error as Error).message}`);
+    }
+  });
+
+  const { K: _K, concurrency: _c, seed: _s, onMachineDone, signal, ...emOptions } = options;
+  const tasks: LocalFitTask[] = shards.map((shard, m) => ({
+    machine: m,
+    n: shard.n,
+    d: shard.d,
+    features: shard.features,
+    x: shard.x,
+    y: shard.y,
+    options: { ...emOptions, K: Ks[m], seed: (options.seed ?? 0) + m },
+  }));
+
+  const concurrency = options.concurrency ?? availableParallelism();
+  const started = performance.now();
+  let done = 0;
+  const record = (output: LocalFitOutput): LocalFitOutput => {
+    done++;
+    onMachineDone?.(done, shards.length, output);
+    return output;
+  };
+
+  let fits: LocalFitOutput[];
+  if (concurrency === 0) {
+    fits = [];
+    for (const task of tasks) {
+      if (signal?.aborted) throw new Error("Local fits were aborted.");
+      fits.push(record(fitLocalTask(task)));
+    }
+  } else {
+    const pool = new Piscina({ filename: resolve(__dirname, "worker.js"), maxThreads: concurrency, minThreads: Math.min(concurrency, shards.length) });
+    try {
+      // The shard arrays are copied, not transferred, so the caller's data stay usable.
+      fits = await Promise.all(tasks.map((task) => pool.run(task, { signal }).then(record)));
+    } finally {
+      await pool.destroy();
+    }
+  }
+
+  return { fits, wallSeconds: (performance.now() - started) / 1000 };
+}

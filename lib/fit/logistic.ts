@@ -1,0 +1,336 @@
+import { CholeskyDecomposition, Matrix } from "ml-matrix";
+
+import { linearPredictors } from "../model/density";
+
+/**
+ * Multinomial logistic regression with soft labels and observation weights, the gate M-step of EM and the
+ * gate fit of the reduced model. It maximizes the weighted cross-entropy
+ *
+ *   L(α) = Σ_i w_i Σ_k t_ik log π_k(x_i; α),   α_K = 0,
+ *
+ * over α_1..α_{K−1}. Rows of the targets t need not sum to 1; a row sum s_i acts as an extra weight.
+ */
+export interface LogisticProblem {
+  /** Covariates, n × d row-major. */
+  x: Float64Array;
+  n: number;
+  d: number;
+  /** Number of classes (experts). */
+  K: number;
+  /** Soft labels t_ik ≥ 0, n × K row-major. */
+  targets: Float64Array;
+  /** Observation weights w_i ≥ 0, length n; all 1 when omitted. */
+  weights?: Float64Array;
+}
+
+export type GateStepMethod = "newton" | "bohning";
+
+export interface LogisticOptions {
+  /** "newton" uses the exact Hessian; "bohning" the fixed bound ½(I − 11ᵀ/K) ⊗ Σ w x̃x̃ᵀ (one factorization). */
+  method?: GateStepMethod;
+  /** Maximum number of steps. Default 100. */
+  maxIterations?: number;
+  /** Stop when the relative change of the objective is below this. Default 1e-10. */
+  tolerance?: number;
+  /** Maximum number of step halvings per Newton step. Default 30. */
+  maxHalvings?: number;
+  /**
+   * Rows used to estimate the Newton Hessian: every ⌈n / hessianRows⌉-th row, scaled up. Default 8192.
+   * The Hessian only sets the direction of the step; step halving keeps every step an ascent step,
+   * so an estimate from a systematic subsample is enough and saves most of the cost for large n.
+   */
+  hessianRows?: number;
+}
+
+/** Gate probabilities and objective at the starting gates, when the caller already has them (the E-step does). */
+export interface LogisticState {
+  /** π at the starting gates, n × K. */
+  probabilities: Float64Array;
+  /** L at the starting gates. */
+  objective: number;
+}
+
+export interface LogisticResult {
+  /** Fitted gates, (d+1) × K flattened row-major, last column 0. */
+  gates: Float64Array;
+  /** Final weighted cross-entropy L(α). */
+  objective: number;
+  iterations: number;
+  converged: boolean;
+}
+
+/**
+ * Computes the objective L(α) = Σ_i w_i Σ_k t_ik log π_ik for gates α ((d+1) × K flattened, last column 0).
+ * Also leaves the gate probabilities π in `probabilities` (n × K) when given.
+ */
+export function logisticObjective(problem: LogisticProblem, gates: Float64Array, probabilities?: Float64Array): number {
+  const { x, n, d, K, targets, weights } = problem;
+  const eta = linearPredictors(gates, x, n, d, K, probabilities);
+
+  // Per row: Σ_k t_ik log π_ik = Σ_k t_ik η_ik − s_i log Σ_l exp(η_il), with one exp per class.
+  let objective = 0;
+  for (let i = 0; i < n; i++) {
+    const offset = i * K;
+    let max = -Infinity;
+    for (let k = 0; k < K; k++) if (eta[offset + k] > max) max = eta[offset + k];
+
+    let weightedEta = 0;
+    let rowSum = 0;
+    let sumExp = 0;
+    for (let k = 0; k < K; k++) {
+      const t = targets[offset + k];
+      const value = eta[offset + k];
+      weightedEta += t * value;
+      rowSum += t;
+      const e = Math.exp(value - max);
+      eta[offset + k] = e;
+      sumExp += e;
+    }
+
+    objective += (weights ? weights[i] : 1) * (weightedEta - rowSum * (max + Math.log(sumExp)));
+    for (let k = 0; k < K; k++) eta[offset + k] /= sumExp;
+  }
+
+  return objective;
+}
+
+/**
+ * Computes the gradient g_k = Σ_i w_i (t_ik − s_i π_ik) x̃_i for k < K, with s_i = Σ_k t_ik.
+ *
+ * @returns (d+1) × (K−1) flattened row-major
+ */
+export function logisticGradient(problem: LogisticProblem, probabilities: Float64Array): Float64Array {
+  const { x, n, d, K, targets, weights } = problem;
+  const free = K - 1;
+  const gradient = new Float64Array((d + 1) * free);
+  const residual = new Float64Array(free);
+
+  for (let i = 0; i < n; i++) {
+    const w = weights ? weights[i] : 1;
+    let rowSum = 0;
+    for (let k = 0; k < K; k++) rowSum += targets[i * K + k];
+    for (let k = 0; k < free; k++) residual[k] = w * (targets[i * K + k] - rowSum * probabilities[i * K + k]);
+
+    for (let k = 0; k < free; k++) gradient[k] += residual[k];
+    for (let j = 0; j < d; j++) {
+      const xij = x[i * d + j];
+      const offset = (j + 1) * free;
+      for (let k = 0; k < free; k++) gradient[offset + k] += xij * residual[k];
+    }
+  }
+
+  return gradient;
+}
+
+/**
+ * Computes the negative Hessian −H of L, of size p × p with p = (d+1)(K−1) and parameter index a·(K−1) + k:
+ * −H_(a,k),(b,l) = Σ_i w_i s_i π_ik (δ_kl − π_il) x̃_ia x̃_ib.
+ */
+export function negativeHessian(problem: LogisticProblem, probabilities: Float64Array, stride: number): Matrix {
+  const { x, n, d, K, targets, weights } = problem;
+  const free = K - 1;
+  const q = d + 1;
+  const triangle = (q * (q + 1)) / 2;
+  const pairs = (free * (free + 1)) / 2;
+
+  // blocks[pair][ab]: Σ_i c_ikl x̃_ia x̃_ib over the upper triangles of both the class pair (k ≤ l) and (a ≤ b).
+  const blocks = new Float64Array(pairs * triangle);
+  const outer = new Float64Array(triangle);
+  const xTilde = new Float64Array(q);
+  xTilde[0] = 1;
+
+  for (let i = 0; i < n; i += stride) {
+    let rowSum = 0;
+    for (let k = 0; k < K; k++) rowSum += targets[i * K + k];
+    const w = stride * (weights ? weights[i] : 1) * rowSum;
+    if (w === 0) continue;
+
+    for (let j = 0; j < d; j++) xTilde[j + 1] = x[i * d + j];
+    let t = 0;
+    for (let a = 0; a < q; a++) {
+      const xa = xTilde[a];
+      for (let b = a; b < q; b++) outer[t++] = xa * xTilde[b];
+    }
+
+    let pair = 0;
+    for (let k = 0; k < free; k++) {
+      const wpk = w * probabilities[i * K + k];
+      for (let l = k; l < free; l++) {
+        const c = wpk * ((k === l ? 1 : 0) - probabilities[i * K + l]);
+        const offset = pair * triangle;
+        for (let u = 0; u < triangle; u++) blocks[offset + u] += c * outer[u];
+        pair++;
+      }
+    }
+  }
+
+  const p = q * free;
+  const hessian = new Matrix(p, p);
+  let pair = 0;
+  for (let k = 0; k < free; k++) {
+    for (let l = k; l < free; l++) {
+      let t = 0;
+      for (let a = 0; a < q; a++) {
+        for (let b = a; b < q; b++) {
+          const value = blocks[pair * triangle + t++];
+          hessian.set(a * free + k, b * free + l, value);
+          hessian.set(b * free + l, a * free + k, value);
+          hessian.set(b * free + k, a * free + l, value);
+          hessian.set(a * free + l, b * free + k, value);
+        }
+      }
+      pair++;
+    }
+  }
+  return hessian;
+}
+
+/** Solves A z = b for a symmetric positive semi-definite A, adding a small ridge if A is singular. */
+export function solveSymmetric(a: Matrix, b: Float64Array): Float64Array {
+  const rhs = Matrix.columnVector(Array.from(b));
+  let cholesky = new CholeskyDecomposition(a);
+
+  if (!cholesky.isPositiveDefinite()) {
+    const trace = a.trace();
+    const ridge = Math.max(1e-10 * Math.abs(trace) / a.rows, 1e-12);
+    cholesky = new CholeskyDecomposition(a.clone().add(Matrix.eye(a.rows).mul(ridge)));
+  }
+
+  return Float64Array.from(cholesky.solve(rhs).getColumn(0));
+}
+
+/** Adds a step (d+1) × (K−1) scaled by `scale` to gates (d+1) × K, leaving the last column at 0. */
+export function addStep(gates: Float64Array, step: Float64Array, scale: number, d: number, K: number): Float64Array {
+  const next = gates.slice();
+  const free = K - 1;
+  for (let a = 0; a <= d; a++) {
+    for (let k = 0; k < free; k++) next[a * K + k] += scale * step[a * free + k];
+  }
+  return next;
+}
+
+/**
+ * Gate solver for one data set: holds the Böhning bound's factorization so that repeated calls
+ * (one per EM iteration) factor it only once.
+ */
+export class LogisticSolver {
+  private bohningFactor: CholeskyDecomposition | null = null;
+
+  constructor(private readonly problem: LogisticProblem) {}
+
+  /** Replaces the soft labels, keeping covariates and weights (and so the Böhning factorization when row sums stay 1). */
+  setTargets(targets: Float64Array): void {
+    this.problem.targets = targets;
+  }
+
+  /**
+   * Runs at most `options.maxIterations` ascent steps from `initial` ((d+1) × K flattened, last column 0).
+   * Each Newton step is halved until the objective does not decrease, so L never decreases.
+   */
+  fit(initial: Float64Array, options: LogisticOptions = {}, state?: LogisticState): LogisticResult {
+    const { n, K } = this.problem;
+    const method = options.method ?? "newton";
+    const maxIterations = options.maxIterations ?? 100;
+    const tolerance = options.tolerance ?? 1e-10;
+    const maxHalvings = options.maxHalvings ?? 30;
+    const stride = Math.max(1, Math.ceil(n / (options.hessianRows ?? 8192)));
+
+    const probabilities = state ? state.probabilities.slice() : new Float64Array(n * K);
+    const candidateProbabilities = new Float64Array(n * K);
+    let gates = initial.slice();
+    let objective = state ? state.objective : logisticObjective(this.problem, gates, probabilities);
+    let iterations = 0;
+    let converged = false;
+
+    while (iterations < maxIterations && !converged) {
+      iterations++;
+
+      // Ascent direction: Newton (−H)⁻¹g, or the Böhning bound B⁻¹g.
+      const gradient = logisticGradient(this.problem, probabilities);
+      const step = method === "bohning" ? this.bohningStep(gradient) : solveSymmetric(negativeHessian(this.problem, probabilities, stride), gradient);
+
+      // Step halving keeps the objective from decreasing; the Böhning step needs none in exact arithmetic.
+      let scale = 1;
+      let candidate = addStep(gates, step, scale, this.problem.d, K);
+      let candidateObjective = logisticObjective(this.problem, candidate, candidateProbabilities);
+      let halvings = 0;
+      while (!(candidateObjective >= objective) && halvings < maxHalvings) {
+        scale /= 2;
+        halvings++;
+        candidate = addStep(gates, step, scale, this.problem.d, K);
+        candidateObjective = logisticObjective(this.problem, candidate, candidateProbabilities);
+      }
+      if (!(candidateObjective >= objective)) {
+        converged = true;
+        break;
+      }
+
+      const change = candidateObjective - objective;
+      gates = candidate;
+      objective = candidateObjective;
+      probabilities.set(candidateProbabilities);
+      converged = change <= tolerance * Math.max(1, Math.abs(objective));
+    }
+
+    return { gates, objective, iterations, converged };
+  }
+
+  /** B⁻¹g with B = ½(I − 11ᵀ/K) ⊗ C, C = Σ_i w_i s_i x̃_i x̃_iᵀ, using (½(I − 11ᵀ/K))⁻¹ = 2(I + 11ᵀ). */
+  private bohningStep(gradient: Float64Array): Float64Array {
+    const { d, K } = this.problem;
+    const free = K - 1;
+    if (!this.bohningFactor) this.bohningFactor = new CholeskyDecomposition(this.weightedGram());
+
+    // Mix the classes first: h_k = 2 (g_k + Σ_l g_l), for each covariate row a.
+    const mixed = new Matrix(d + 1, free);
+    for (let a = 0; a <= d; a++) {
+      let total = 0;
+      for (let k = 0; k < free; k++) total += gradient[a * free + k];
+      for (let k = 0; k < free; k++) mixed.set(a, k, 2 * (gradient[a * free + k] + total));
+    }
+
+    const solved = this.bohningFactor.solve(mixed);
+    const step = new Float64Array((d + 1) * free);
+    for (let a = 0; a <= d; a++) for (let k = 0; k < free; k++) step[a * free + k] = solved.get(a, k);
+    return step;
+  }
+
+  /** C = Σ_i w_i s_i x̃_i x̃_iᵀ, (d+1) × (d+1), with a tiny ridge if singular. */
+  private weightedGram(): Matrix {
+    const { x, n, d, K, targets, weights } = this.problem;
+    const gram = Matrix.zeros(d + 1, d + 1);
+    const xTilde = new Float64Array(d + 1);
+    xTilde[0] = 1;
+
+    for (let i = 0; i < n; i++) {
+      let rowSum = 0;
+      for (let k = 0; k < K; k++) rowSum += targets[i * K + k];
+      const w = (weights ? weights[i] : 1) * rowSum;
+      for (let j = 0; j < d; j++) xTilde[j + 1] = x[i * d + j];
+      for (let a = 0; a <= d; a++) for (let b = a; b <= d; b++) gram.set(a, b, gram.get(a, b) + w * xTilde[a] * xTilde[b]);
+    }
+
+    for (let a = 0; a <= d; a++) for (let b = 0; b < a; b++) gram.set(a, b, gram.get(b, a));
+    if (!new CholeskyDecomposition(gram).isPositiveDefinite()) gram.add(Matrix.eye(d + 1).mul(1e-10 * Math.max(1, gram.trace())));
+    return gram;
+  }
+}
+
+/**
+ * Fits a multinomial logistic regression to soft labels from `initial` gates (zeros when omitted).
+ *
+ * @returns gates as (d+1) × K arrays (last column 0), the final objective, iterations and convergence
+ */
+export function fitMultinomialLogistic(problem: LogisticProblem, options: LogisticOptions & { initial?: number[][] } = {}): LogisticResult {
+  const { d, K } = problem;
+  const initial = new Float64Array((d + 1) * K);
+  if (options.initial) {
+    for (let a = 0; a <= d; a++) for (let k = 0; k < K; k++) initial[a * K + k] = options.initial[a][k] - options.initial[a][K - 1];
+  }
+  return new LogisticSolver(problem).fit(initial, options);
+}
+
+/** Converts flattened (d+1) × K gates to arrays of arrays. */
+export function unflatten(flat: Float64Array, rows: number, cols: number): number[][] {
+  return Array.from({ length: rows }, (_, r) => Array.from(flat.subarray(r * cols, r * cols + cols)));
+}
