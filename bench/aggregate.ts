@@ -52,9 +52,9 @@ export interface AggregationTimings {
 }
 
 /**
- * Times the OT aggregation alone (no local fits) on synthetic local models: a K-expert truth with d
- * covariates, copied to M machines with Gaussian noise on every coefficient (sd 0.05, variances times
- * 1 ± 5 %) and the experts of each copy shuffled. Support points are S standard normal rows.
+ * Times the OT aggregation alone (no local fits) on synthetic local models. A K-expert truth with d covariates
+ * is copied to M machines with Gaussian noise on every coefficient (sd 0.05) and variances times 1 ± 5 %.
+ * The experts of each copy are shuffled. Support points are S standard normal rows.
  */
 export function benchAggregation(options: AggregationBenchOptions = {}): AggregationTimings {
   const M = options.M ?? 128;
@@ -131,7 +131,7 @@ function elapsed(started: number): number {
   return (performance.now() - started) / 1000;
 }
 
-/** A truth in the style of the imbalance design: intercepts 0, integer slopes in [−10, 10], variances 3, gates N(0, 1). */
+/** Draws a truth like the imbalance design: intercepts 0, integer slopes in [−10, 10], variances 3, gates N(0, 1). */
 function benchTruth(K: number, d: number, random: Random): MoEModel {
   const gates = zeros2d(d + 1, K);
   const experts = zeros2d(d + 1, K);
@@ -144,7 +144,7 @@ function benchTruth(K: number, d: number, random: Random): MoEModel {
   return { K, d, features: defaultFeatureNames(d), gates, experts, variances: new Array<number>(K).fill(3) };
 }
 
-/** The truth with noise on every coefficient and variance, its experts in a random order. */
+/** Copies the truth with noise on every coefficient and variance, its experts in a random order. */
 function perturbedCopy(truth: MoEModel, random: Random): MoEModel {
   const { K, d } = truth;
   const gates = truth.gates.map((row) => row.map((value, k) => (k < K - 1 ? value + 0.05 * random.normal() : 0)));

@@ -1,4 +1,4 @@
-import { fitMoE } from "../lib/fit/em";
+import { fitMoEParallel } from "../lib/fit/parallel";
 import { readDatasetCsv } from "../lib/io/dataset-csv";
 import { writeModelFile } from "../lib/model/file";
 import { parseFeatureList, parsePositiveInteger } from "./options";
@@ -15,14 +15,14 @@ export interface FitCommandOptions {
   out: string;
 }
 
-/** `otmoe fit`: reads a CSV, fits a K-expert MoE by EM, writes the model file and prints a summary. */
-export function runFit(options: FitCommandOptions): void {
+/** `otmoe fit`: reads a CSV, fits a K-expert MoE by EM (starts in parallel threads), writes the model file and prints a summary. */
+export async function runFit(options: FitCommandOptions): Promise<void> {
   const K = parsePositiveInteger(options.K, "--K");
   const starts = parsePositiveInteger(options.starts ?? "2", "--starts");
   const seed = Number(options.seed ?? "0");
   const data = readDatasetCsv(options.data, options.target, parseFeatureList(options.features));
 
-  const result = fitMoE(data, {
+  const result = await fitMoEParallel(data, {
     K,
     starts,
     seed,

@@ -21,6 +21,8 @@ import {
   type Figure,
 } from "../lib/plots";
 import { plotlyBundle } from "../lib/plots/plotly-bundle";
+import { figureHtmlFallback, serverLoaderHtml } from "../lib/plots/show";
+import vm from "node:vm";
 
 const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 
@@ -254,6 +256,25 @@ test("chromiumPath names the install command", () => {
 test("showFigure outside a kernel throws", () => {
   const figure = lineFigure([{ name: "a", x: [1], y: [1] }], { x: { label: "x", unit: "" }, y: { label: "y", unit: "" } });
   assert.throws(() => showFigure(figure), /No tslab kernel runs in this process/);
+});
+
+/** Returns the code of each classic script element (not the JSON data blocks) in an HTML fragment. */
+function inlineScripts(html: string): string[] {
+  return [...html.matchAll(/<script>([\s\S]*?)<\/script>/g)].map((match) => match[1]);
+}
+
+test("notebook HTML outputs hold valid scripts", () => {
+  const figure = lineFigure([{ name: 'quote " and </script>', x: [1], y: [2] }], { x: { label: "x", unit: "" }, y: { label: "y", unit: "" } });
+  const fallback = figureHtmlFallback(figureToJson(figure), "title", 400);
+  const loader = serverLoaderHtml("../node_modules/plotly.js-dist/plotly.js", "4.1.1");
+
+  const scripts = [...inlineScripts(fallback), ...inlineScripts(loader)];
+  assert.equal(scripts.length, 2);
+  for (const code of scripts) assert.doesNotThrow(() => new vm.Script(code), `script does not parse:\n${code}`);
+
+  const json = fallback.match(/<script type="application\/json"[^>]*>([\s\S]*?)<\/script>/);
+  assert.ok(json, "fallback has no figure JSON");
+  assert.equal(JSON.parse(json[1]).data[0].name, 'quote " and </script>');
 });
 
 test("formatCell keeps integer digits", () => {

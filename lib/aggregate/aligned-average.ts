@@ -45,8 +45,8 @@ export function alignedAverage(localModels: readonly LocalModel[], support: Floa
 }
 
 /**
- * The aligned average of validated local models that all have K experts, in the expert order of the reference
- * model (see alignedAverage).
+ * Computes the aligned average of validated local models that all have K experts, in the expert order of the
+ * reference model (see alignedAverage).
  */
 export function alignedAverageModel(mixture: StackedMixture, localModels: readonly LocalModel[], support: SupportPoints): MoEModel {
   const { S, L, machineOffsets, machineWeights } = mixture;

@@ -1,6 +1,6 @@
 /**
- * The cost of moving a Gaussian expert onto another at a covariate x: the Kullback–Leibler divergence between
- * the two conditional densities N(y; μ_l, σ_l²) and N(y; μ_k, σ_k²), with μ = βᵀx̃ the expert means at x,
+ * Computes the cost of moving a Gaussian expert onto another at a covariate x, the Kullback–Leibler divergence
+ * between the two conditional densities N(y; μ_l, σ_l²) and N(y; μ_k, σ_k²), with μ = βᵀx̃ the expert means at x:
  *
  *   c_lk(x) = KL(N(μ_l, σ_l²) ‖ N(μ_k, σ_k²)) = ½ [ log(σ_k² / σ_l²) + σ_l² / σ_k² + (μ_k − μ_l)² / σ_k² − 1 ]   (nats).
  *

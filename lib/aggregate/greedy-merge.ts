@@ -21,8 +21,8 @@ export interface GreedyMergeOptions {
  *
  * @param localModels - one { model, n } per machine; K_m may differ between machines
  * @param support - support covariates, S × d row-major, or a Dataset (needed for gating "posterior")
- * @returns the merged model in canonical order; diagnostics.objective is T of its experts under the optimal
- *   plan, which is at most the T of the grouping itself
+ * @returns the merged model in canonical order. diagnostics.objective is T of its experts under the optimal
+ *   plan, so it is at most the T of the grouping itself.
  */
 export function greedyMerge(localModels: readonly LocalModel[], support: Float64Array | Dataset, K: number, options: GreedyMergeOptions = {}): AggregationResult {
   const started = performance.now();
@@ -153,7 +153,7 @@ interface GroupState {
   entropyTerm: Float64Array;
 }
 
-/** Every component its own group, with A_l = Σ_s w_l(x_s) x̃_s x̃_sᵀ, W_l and R_l = W_l σ_l². */
+/** Makes every component its own group, with A_l = Σ_s w_l(x_s) x̃_s x̃_sᵀ, W_l and R_l = W_l σ_l². */
 function initialGroups(mixture: StackedMixture): GroupState {
   const { S, L, d, support, weights, componentMass, variances } = mixture;
   const p = d + 1;

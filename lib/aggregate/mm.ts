@@ -27,7 +27,7 @@ export interface TransportMMResult {
   emptyExperts: number[];
   /** Experts whose normal equations were singular at some iteration. */
   singularExperts: number[];
-  /** Increases of T beyond rounding, which the algorithm guarantees cannot happen; empty unless there is a bug. */
+  /** Increases of T by more than a relative 1e-10 between iterations. Both MM steps minimize T, so a non-empty list means a bug. */
   errors: string[];
 }
 
@@ -35,10 +35,11 @@ export interface TransportMMResult {
 const MONOTONICITY_TOLERANCE = 1e-10;
 
 /**
- * Minimizes the transport objective T(β, σ²) over K reduced experts by alternating exact minimization
- * (a majorization–minimization scheme): the plan step sends each component's mass at each support point to
- * its cheapest expert, and the update step computes the exact minimizer of T for that plan. Neither step
- * can increase T, and the plan takes finitely many values, so the run stops.
+ * Minimizes the transport objective T(β, σ²) over K reduced experts by alternating exact minimization, a
+ * majorization–minimization scheme. The plan step sends each component's mass at each support point to its
+ * cheapest expert. The update step computes the exact minimizer of T for that plan. Neither step can increase
+ * T, and the plan takes finitely many values, so the run stops. It stops when T decreases by at
+ * most `tolerance` relative to its previous value, or when a plan step leaves the plan unchanged.
  *
  * @param start - starting experts and variances; not modified
  */
@@ -78,8 +79,9 @@ export function runTransportMM(mixture: StackedMixture, start: ReducedExperts, o
       errors.push(`T increased from ${previous} to ${objective} at MM iteration ${iterations}; the MM steps must never increase T.`);
     }
 
-    // Relative decrease; T = 0 (all components matched exactly) also stops.
-    if (previous - objective <= tolerance * Math.abs(previous)) {
+    // Relative decrease; T = 0 (all components matched exactly) also stops. An unchanged plan is a fixed point
+    // because the next update step would return the same experts (unless a ridge was needed), so T would stay.
+    if (previous - objective <= tolerance * Math.abs(previous) || plan.changes === 0) {
       converged = true;
       break;
     }

@@ -14,11 +14,13 @@ export interface TransportPlan {
   assignment: Int32Array;
   /** Transported mass W_ks = Σ_l P_lk(x_s), S × K row-major. */
   mass: Float64Array;
+  /** Number of entries of `assignment` that the last plan step changed. */
+  changes: number;
 }
 
 /** Allocates a plan for S support points, L components and K reduced experts. */
 export function createPlan(S: number, L: number, K: number): TransportPlan {
-  return { S, L, K, assignment: new Int32Array(S * L), mass: new Float64Array(S * K) };
+  return { S, L, K, assignment: new Int32Array(S * L), mass: new Float64Array(S * K), changes: 0 };
 }
 
 /**
@@ -28,7 +30,7 @@ export function createPlan(S: number, L: number, K: number): TransportPlan {
  *
  *   T = (1/S) Σ_s Σ_l w_l(x_s) min_k c_lk(x_s),
  *
- * with c the Gaussian KL cost (see gaussianKL).
+ * with c the Gaussian KL cost (see gaussianKL). It also counts in plan.changes the assignments that changed.
  *
  * @param reducedMeans - ν_ks = β_kᵀ x̃_s, S × K row-major
  * @param plan - overwritten with the new plan
@@ -39,7 +41,7 @@ export function assignPlan(mixture: StackedMixture, reduced: ReducedExperts, red
   const { K } = reduced;
   const { assignment, mass } = plan;
 
-  // For the argmin only log σ_k² + (σ_l² + (ν_k − μ_l)²) / σ_k² depends on k; c_lk is half of it minus log σ_l² + 1.
+  // Only log σ_k² + (σ_l² + (ν_k − μ_l)²) / σ_k² depends on k, so the argmin uses it. Then c_lk = ½ (that − log σ_l² − 1).
   const logVariance = scratch.subarray(0, K);
   const inverseVariance = scratch.subarray(K, 2 * K);
   for (let k = 0; k < K; k++) {
@@ -48,6 +50,7 @@ export function assignPlan(mixture: StackedMixture, reduced: ReducedExperts, red
   }
 
   let total = 0;
+  let changes = 0;
   for (let s = 0; s < S; s++) {
     const rowL = s * L;
     const rowK = s * K;
@@ -68,6 +71,7 @@ export function assignPlan(mixture: StackedMixture, reduced: ReducedExperts, red
       }
 
       const w = weights[rowL + l];
+      if (assignment[rowL + l] !== best) changes++;
       assignment[rowL + l] = best;
       mass[rowK + best] += w;
       const cost = 0.5 * (bestValue - logVariances[l] - 1);
@@ -75,6 +79,7 @@ export function assignPlan(mixture: StackedMixture, reduced: ReducedExperts, red
     }
   }
 
+  plan.changes = changes;
   return total / S;
 }
 

@@ -63,13 +63,13 @@ export interface ReductionOptions {
  */
 export function reduceLocalModels(localModels: readonly LocalModel[], support: Float64Array | Dataset, K: number, options: ReductionOptions = {}): AggregationResult {
   const started = performance.now();
+  validateReductionOptions(options, !(support instanceof Float64Array));
   const prepared = prepareAggregation(localModels, support, K);
-  validateReductionOptions(options, prepared.support);
   return reduceStackedMixture(prepared.mixture, localModels, prepared.support, K, options, started);
 }
 
 /**
- * The reduction on an already stacked mixture (see reduceLocalModels); inputs are trusted.
+ * Runs the reduction on an already stacked mixture (see reduceLocalModels). It trusts its inputs.
  *
  * @param started - performance.now() at the start of the aggregation, for the reported wall time
  */
@@ -159,7 +159,8 @@ function startingPoint(
   }
 }
 
-function validateReductionOptions(options: ReductionOptions, support: SupportPoints): void {
+/** Checks the options before any work, naming the invalid option; `hasResponses` is whether the support carries y. */
+function validateReductionOptions(options: ReductionOptions, hasResponses: boolean): void {
   const { tolerance, maxIterations, starts, gating, gateMaxIterations } = options;
   if (tolerance !== undefined && !(Number.isFinite(tolerance) && tolerance >= 0)) {
     throw new Error(`tolerance must be a finite number >= 0 but got ${tolerance}.`);
@@ -178,7 +179,7 @@ function validateReductionOptions(options: ReductionOptions, support: SupportPoi
   if (gating !== undefined && gating !== "support" && gating !== "posterior") {
     throw new Error(`Unknown gating variant "${gating as string}"; use "support" or "posterior".`);
   }
-  if (gating === "posterior" && !support.y) {
+  if (gating === "posterior" && !hasResponses) {
     throw new Error('Gating variant "posterior" needs responses at the support points; pass the support as a Dataset with y.');
   }
 }

@@ -35,7 +35,8 @@ export function groupMeanStart(mixture: StackedMixture, groups: ArrayLike<number
 }
 
 /**
- * K-means (ml-kmeans, k-means++ seeding) on the L local expert vectors (β_l, σ_l²), then group means.
+ * Clusters the L local expert vectors (β_l, σ_l²) by k-means (ml-kmeans 6, k-means++ seeding) and starts from
+ * the cluster means.
  *
  * @returns the start, or a reason why there is none (fewer than K distinct expert vectors, or an empty cluster)
  */
@@ -54,7 +55,7 @@ export function kmeansStart(mixture: StackedMixture, K: number, seed: number): R
   return groupMeanStart(mixture, clustering.clusters, K) ?? "k-means start skipped: a cluster came out empty.";
 }
 
-/** A random grouping with every group non-empty (K ≤ L), then group means. */
+/** Draws a random grouping with every group non-empty (K ≤ L) and starts from the group means. */
 export function randomGroupingStart(mixture: StackedMixture, K: number, random: Random): ReducedExperts {
   const { L } = mixture;
   const order = random.permutation(L);

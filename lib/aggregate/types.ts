@@ -28,7 +28,7 @@ export interface TryResult {
   converged: boolean;
 }
 
-/** What an aggregation reports besides the model. Expert indices refer to the returned model's canonical order. */
+/** Diagnostics of an aggregation. Expert indices refer to the returned model's canonical order. */
 export interface AggregationDiagnostics {
   /** T after each plan step of the kept try, starting with T at its starting point; empty for methods without iterations. */
   objectivePerIteration: number[];

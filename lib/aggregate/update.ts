@@ -37,7 +37,7 @@ export function createUpdateWorkspace(S: number, d: number, K: number): UpdateWo
   };
 }
 
-/** What one update step reports. */
+/** Report of one update step. */
 export interface UpdateReport {
   /** Experts that received no mass and kept their previous value. */
   emptyExperts: number[];

@@ -10,7 +10,8 @@ import { weightedAverage } from "../aggregate/weighted-average";
 import { fitFederatedEM } from "../baselines/federated-em";
 import { computeTestMetrics, type TestMetrics } from "../eval/metrics";
 import type { ExpertAlignment } from "../eval/parameters";
-import { fitMoE, type EMOptions } from "../fit/em";
+import type { EMOptions } from "../fit/em";
+import { fitMoEParallel } from "../fit/parallel";
 import { serializeModel } from "../model/file";
 import type { Dataset, MoEModel } from "../model/types";
 import { fitLocalModels, type LocalFitsResult } from "./local-fits";
@@ -85,7 +86,7 @@ export interface StudyResult {
 
 /**
  * Runs every requested method on the same machine shards and evaluates each on the same test set.
- * Local fits run in parallel on worker threads; the global fit runs on the calling thread.
+ * Local fits run in parallel on worker threads, and so do the starts of the global fit, so both use the same cores.
  */
 export async function runDistributedStudy(shards: readonly Dataset[], test: Dataset, options: StudyOptions): Promise<StudyResult> {
   const progress = options.onProgress ?? (() => undefined);
@@ -114,7 +115,7 @@ export async function runDistributedStudy(shards: readonly Dataset[], test: Data
   if (options.methods.includes("global")) {
     progress("global EM fit on the pooled data");
     const pooled = poolShards(shards);
-    const fit = fitMoE(pooled, { ...options.em, K: options.K, seed, signal: options.signal });
+    const fit = await fitMoEParallel(pooled, { ...options.em, K: options.K, seed, signal: options.signal, concurrency: options.concurrency });
     results.push({
       method: "global",
       model: fit.model,

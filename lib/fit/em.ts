@@ -33,6 +33,11 @@ export interface EMOptions {
   gateStep?: GateStepMethod;
   /** Gate ascent steps per EM iteration (generalized EM). Default 1. */
   gateStepsPerIteration?: number;
+  /**
+   * Seeds of the initializer, one per start, in place of those derived from `seed` (see startSeeds);
+   * used to run the starts of one fit on several threads.
+   */
+  startSeeds?: number[];
   /** Called after each E-step with the start index, iteration and log-likelihood. */
   onIteration?: (start: number, iteration: number, logLikelihood: number) => void;
   /** Aborts the fit between iterations. */
@@ -77,15 +82,14 @@ export function fitMoE(data: Dataset, options: EMOptions): EMResult {
   const K = options.K;
   validateFitInput(data, K);
 
-  const random = new Random(options.seed ?? 0);
   const scaling = computeScaling(data);
   const scaled = standardize(data, scaling);
   const varianceFloor = (options.varianceFloor ?? 1e-6) * responseVariance(data);
   const startCount = options.starts ?? 2;
 
   const candidates: { init: string; model: () => MoEModel }[] = [];
-  for (let s = 0; s < startCount; s++) {
-    const seed = random.childSeed();
+  const seeds = options.startSeeds ?? startSeeds(options.seed ?? 0, startCount);
+  for (const seed of seeds) {
     candidates.push({ init: options.init ?? "kmeans", model: () => initialModel(scaled, K, options.init ?? "kmeans", new Random(seed), varianceFloor) });
   }
   for (const given of options.initialModels ?? []) {
@@ -119,6 +123,12 @@ export function fitMoE(data: Dataset, options: EMOptions): EMResult {
     starts,
     warnings,
   };
+}
+
+/** Seeds of the initializer of each start, derived from the fit's seed. */
+export function startSeeds(seed: number, starts: number): number[] {
+  const random = new Random(seed);
+  return Array.from({ length: starts }, () => random.childSeed());
 }
 
 interface RunResult {

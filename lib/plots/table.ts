@@ -17,7 +17,7 @@ export function htmlTable(rows: readonly Record<string, unknown>[], options: Tab
   const align = (index: number) => (numeric[index] ? ' style="text-align: right;"' : "");
 
   const lines = ["<table>"];
-  if (options.caption) lines.push(`<caption>${escapeHtml(options.caption)}</caption>`);
+  if (options.caption) lines.push(`<caption style="text-align: left; white-space: nowrap;">${escapeHtml(options.caption)}</caption>`);
   lines.push(`<thead><tr>${columns.map((column, c) => `<th${align(c)}>${escapeHtml(column)}</th>`).join("")}</tr></thead>`);
   lines.push("<tbody>");
   for (const row of rows) {
