@@ -99,7 +99,7 @@ export function benchAggregation(options: AggregationBenchOptions = {}): Aggrega
   const runs = { kmeans, aligned, greedy };
   const mmSeconds = { kmeans: 0, aligned: 0, greedy: 0 };
   const mmIterations = { kmeans: 0, aligned: 0, greedy: 0 };
-  let lastPlanMass = new Float64Array(0);
+  let lastPlanMass: Float64Array = new Float64Array(0);
   let lastReduced = kmeans;
   for (const name of ["kmeans", "aligned", "greedy"] as const) {
     started = performance.now();

@@ -8,7 +8,7 @@
 #   --no-build         skip `npm run build` (dist/ must be current)
 #   --timeout SECONDS  limit for one cell (default 1800, or OTMOE_CELL_TIMEOUT)
 #   NOTEBOOK           notebooks to run, in order (default: every notebooks/*.ipynb, sorted by name)
-# On failure the notebook file is left as it was; nbconvert writes it only after every cell succeeded.
+# On failure the notebook file stays unchanged, because nbconvert writes it only after every cell succeeded.
 set -euo pipefail
 
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -22,7 +22,7 @@ while [[ $# -gt 0 ]]; do
     --no-build) build=0; shift ;;
     --timeout) timeout="${2:?--timeout needs a number of seconds}"; shift 2 ;;
     --timeout=*) timeout="${1#--timeout=}"; shift ;;
-    -h|--help) sed -n '2,12p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,11p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
     -*) echo "run-notebooks: unknown option $1; see --help" >&2; exit 2 ;;
     *) notebooks+=("$1"); shift ;;
   esac

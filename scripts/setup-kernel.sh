@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Installs the tslab (TypeScript) Jupyter kernel spec for the current user and checks that Jupyter lists it.
 #
-# The spec starts `tslab kernel --config-path {connection_file}`, so `tslab` must be on PATH when Jupyter
-# starts the kernel: run Jupyter with this repository's node_modules/.bin on PATH (scripts/run-notebooks.sh does).
+# The spec starts `tslab kernel --config-path {connection_file}`, so Jupyter must run with this
+# repository's node_modules/.bin on PATH (scripts/run-notebooks.sh sets it).
 #
 # `npx tslab install` writes the same kernel.json, but its installer imports IPython and jupyter_client
-# into the Python it is given, and Debian's jupyter packages do not bring IPython. Writing the spec and
+# into the Python it is given, and Debian's jupyter packages do not install IPython. Writing the spec and
 # installing it with `jupyter kernelspec install` needs only Jupyter itself. Running this again replaces
 # the spec with an identical one.
 set -euo pipefail
@@ -26,7 +26,7 @@ fi
 spec_dir="$(mktemp -d)"
 trap 'rm -rf "$spec_dir"' EXIT
 
-# Same argv, display name and language as tslab's own installer (tslab 1.0.x, python/install.py).
+# Same argv, display name and language as tslab's own installer (python/install.py in tslab 1.0.22).
 cat > "$spec_dir/kernel.json" <<'JSON'
 {
   "argv": ["tslab", "kernel", "--config-path", "{connection_file}"],

@@ -43,7 +43,7 @@ function handModel(): MoEModel {
   };
 }
 
-/** The three points of the hand computations: (x, y) = (1, 3), (0, 2.5), (−1, −1). */
+/** Builds the three points of the hand computations: (x, y) = (1, 3), (0, 2.5), (−1, −1). */
 function handData() {
   return datasetFromRows([[1], [0], [-1]], [3, 2.5, -1], ["x"]);
 }
@@ -99,7 +99,7 @@ describe("gate probabilities", () => {
     ];
     const logPi = logGateProbabilities(model, Float64Array.from([0]), 1);
 
-    // log π_1 = 1000 − log(e^1000 + 1) = −log(1 + e^−1000) = 0 in float64; log π_2 = −1000 up to the same rounding.
+    // log π_1 = 1000 − log(e^1000 + 1) = −log(1 + e^−1000), which is 0 in float64, and log π_2 = −1000 up to the same rounding.
     assertClose(logPi[0], 0, 1e-15, "log π_1");
     assertClose(logPi[1], -1000, 1e-12, "log π_2");
   });
@@ -133,7 +133,7 @@ describe("log-density", () => {
     const data = datasetFromRows([[1]], [1e4], ["x"]);
     const value = evaluate(handModel(), data).logDensity[0];
 
-    // Residual 9999 for both experts; expert 2 (σ² = 4) dominates by e^(9999²·3/8), so
+    // Both experts have residual 9999, and expert 2 (σ² = 4) dominates by a factor e^(9999²·3/8), so
     //   log f = log 0.1 − ½ log 2π − log 2 − 9999²/8 up to a relative 1e-15.
     const expected = Math.log(0.1) - HALF_LOG_2PI - Math.log(2) - (9999 * 9999) / 8;
     assert.ok(Number.isFinite(value), `log f is ${value}`);
@@ -161,7 +161,7 @@ describe("predictMean", () => {
   it("is the gate-weighted mean of the experts", () => {
     const mean = predictMean(handModel(), Float64Array.from([1, 0, -1]), 3);
 
-    // x = 1: 0.9 · 1 + 0.1 · 1 = 1;  x = 0: 0.75 · 0 + 0.25 · 2 = 0.5;  x = −1: 0.5 · (−1) + 0.5 · 3 = 1.
+    // x = 1: 0.9 · 1 + 0.1 · 1 = 1.  x = 0: 0.75 · 0 + 0.25 · 2 = 0.5.  x = −1: 0.5 · (−1) + 0.5 · 3 = 1.
     assertClose(mean[0], 1, 1e-15, "ŷ(1)");
     assertClose(mean[1], 0.5, 1e-15, "ŷ(0)");
     assertClose(mean[2], 1, 1e-15, "ŷ(−1)");
@@ -270,8 +270,8 @@ describe("canonicalize", () => {
   it("re-anchors gates on the new last expert", () => {
     const canonical = canonicalize(tiedModel());
 
-    // New order (old 1, old 2, old 0); subtract old column 0 = (0.5, 1.5) from each column:
-    //   old 1: (−2 − 0.5, 0.25 − 1.5) = (−2.5, −1.25);  old 2: (0 − 0.5, 0 − 1.5) = (−0.5, −1.5);  old 0: (0, 0).
+    // The new order is (old 1, old 2, old 0), so old column 0 = (0.5, 1.5) is subtracted from each column:
+    //   old 1: (−2 − 0.5, 0.25 − 1.5) = (−2.5, −1.25),  old 2: (0 − 0.5, 0 − 1.5) = (−0.5, −1.5),  old 0: (0, 0).
     assert.deepEqual(canonical.gates, [
       [-2.5, -0.5, 0],
       [-1.25, -1.5, 0],

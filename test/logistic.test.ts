@@ -45,7 +45,7 @@ function addStep(gates: Float64Array, step: ArrayLike<number>, d: number, K: num
   return next;
 }
 
-/** A problem with standard normal covariates and soft labels drawn from a flat Dirichlet. */
+/** Draws a problem with standard normal covariates and soft labels from a flat Dirichlet. */
 function softProblem(n: number, d: number, K: number, seed: number): LogisticProblem {
   const random = new Random(seed);
   const x = Float64Array.from({ length: n * d }, () => random.normal());
@@ -61,7 +61,7 @@ function softProblem(n: number, d: number, K: number, seed: number): LogisticPro
   return { x, n, d, K, targets };
 }
 
-/** Gates laid out (d+1) × K with entries uniform in [−scale, scale] and the last column 0. */
+/** Draws gates laid out (d+1) × K with entries uniform in [−scale, scale] and the last column 0. */
 function randomGates(d: number, K: number, scale: number, seed: number): Float64Array {
   const random = new Random(seed);
   const gates = new Float64Array((d + 1) * K);
@@ -99,7 +99,7 @@ describe("logistic objective and gradient", () => {
     assertClose(logisticObjective(problem, gates, probabilities), 4 * Math.log(0.5), 1e-15, "L(0)");
     for (let t = 0; t < 8; t++) assertClose(probabilities[t], 0.5, 1e-15, `π[${t}]`);
 
-    // g = Σ_i (t_i1 − ½) x̃_i:  intercept (−½ + ½ − ½ + ½) = 0;  slope (½ + 0 − ½ + 1) = 1.
+    // g = Σ_i (t_i1 − ½) x̃_i, with intercept (−½ + ½ − ½ + ½) = 0 and slope (½ + 0 − ½ + 1) = 1.
     const gradient = logisticGradient(problem, probabilities);
     assert.deepEqual(Array.from(gradient), [0, 1]);
   });
@@ -136,6 +136,41 @@ describe("one gate step", () => {
     for (let t = 0; t < 4; t++) assertClose(result.gates[t], expected[t], 1e-14, `gates[${t}]`);
     assertClose(result.objective, -2 * Math.log(1 + Math.exp(-1.2)) - 2 * Math.log(1 + Math.exp(0.4)), 1e-14, "L after the step");
     assert.equal(result.iterations, 1);
+  });
+
+  it("newton step halving rescues an overshoot", () => {
+    // From (a_0, a_1) = (0, −10) three of the four points have saturated probabilities, so −H is tiny and the
+    // full Newton step overshoots: L falls from ≈ −30.69 (computed below, not by the solver).
+    const problem = binaryProblem();
+    const start = Float64Array.from([0, 0, -10, 0]);
+    let g0 = 0;
+    let g1 = 0;
+    let h00 = 0;
+    let h01 = 0;
+    let h11 = 0;
+    for (let i = 0; i < 4; i++) {
+      const x = problem.x[i];
+      const pi = 1 / (1 + Math.exp(10 * x));
+      const t = problem.targets[2 * i];
+      g0 += t - pi;
+      g1 += (t - pi) * x;
+      h00 += pi * (1 - pi);
+      h01 += pi * (1 - pi) * x;
+      h11 += pi * (1 - pi) * x * x;
+    }
+    const det = h00 * h11 - h01 * h01;
+    const fullStep = Float64Array.from([(h11 * g0 - h01 * g1) / det, 0, -10 + (h00 * g1 - h01 * g0) / det, 0]);
+    const startObjective = logisticObjective(problem, start);
+    assert.ok(logisticObjective(problem, fullStep) < startObjective, "the full Newton step must overshoot here");
+
+    const one = new LogisticSolver(problem).fit(start, { method: "newton", maxIterations: 1 });
+    assert.ok(one.objective > startObjective, `one halved step went from ${startObjective} to ${one.objective}`);
+
+    // The maximum from this start equals the maximum from zero, where no step overshoots.
+    const far = new LogisticSolver(problem).fit(start, { method: "newton", maxIterations: 100, tolerance: 1e-15 });
+    const near = fitMultinomialLogistic(problem, { method: "newton", maxIterations: 100, tolerance: 1e-15 });
+    assertClose(far.objective, near.objective, 1e-12, "maximum of L");
+    for (let t = 0; t < 4; t++) assertClose(far.gates[t], near.gates[t], 1e-6, `gates[${t}]`);
   });
 
   it("bohning step equals newton for K = 2 at zero", () => {
@@ -181,7 +216,7 @@ describe("one gate step", () => {
     const gates = randomGates(d, K, 0.5, 32);
     const gradient = logisticGradient(problem, probabilitiesAt(problem, gates));
 
-    // C = Σ_i w_i x̃_i x̃_iᵀ (targets sum to 1 per row); B_(a,k),(b,l) = ½ (δ_kl − 1/K) C_ab.
+    // C = Σ_i w_i x̃_i x̃_iᵀ because the targets sum to 1 per row, and B_(a,k),(b,l) = ½ (δ_kl − 1/K) C_ab.
     const gram = Array.from({ length: d + 1 }, () => new Array<number>(d + 1).fill(0));
     for (let i = 0; i < n; i++) {
       const xTilde = [1, ...Array.from(x.subarray(i * d, i * d + d))];
@@ -209,7 +244,7 @@ describe("objective across steps", () => {
       const solver = new LogisticSolver(problem);
 
       // A start far from the maximum, where a full Newton step can overshoot.
-      let gates = new Float64Array((problem.d + 1) * problem.K);
+      let gates: Float64Array = new Float64Array((problem.d + 1) * problem.K);
       for (let a = 0; a <= problem.d; a++) for (let k = 0; k < problem.K - 1; k++) gates[a * problem.K + k] = 4 * (k + 1) * (a % 2 === 0 ? 1 : -1);
       let previous = logisticObjective(problem, gates);
 

@@ -30,7 +30,7 @@ function awkwardModel(): MoEModel {
   };
 }
 
-/** A valid K = 2, d = 1 model file as a plain object, to be broken one field at a time. */
+/** Builds a valid K = 2, d = 1 model file as a plain object, to be broken one field at a time. */
 function validFile(): Record<string, unknown> {
   return {
     format: MODEL_FORMAT,

@@ -220,13 +220,14 @@ test("writeFigureImages renders PNG and SVG", { skip: chromiumAvailable() ? fals
     const png = readFileSync(pngPath);
     assert.deepEqual(png.subarray(0, 8), PNG_SIGNATURE);
     assert.ok(png.length > 1024, `PNG has only ${png.length} bytes`);
-    // IHDR holds width and height as big-endian 32-bit integers at bytes 16 and 20; scale 2 doubles both.
+    // The IHDR chunk stores width and height as big-endian 32-bit integers at bytes 16 and 20; scale 2 doubles both.
     assert.equal(png.readUInt32BE(16), 1280);
     assert.equal(png.readUInt32BE(20), 800);
 
     const svg = readFileSync(svgPath, "utf8");
     assert.ok(svg.startsWith("<svg"), `SVG starts with ${JSON.stringify(svg.slice(0, 20))}`);
-    assert.ok(svg.includes('width="500"') && svg.includes('height="300"'));
+    assert.ok(svg.includes('width="500"'), "SVG width");
+    assert.ok(svg.includes('height="300"'), "SVG height");
     assert.ok(svg.includes("test RMSE (beats/min)"), "the SVG contains the axis title");
     assert.ok(svg.length > 1024);
   } finally {

@@ -73,7 +73,7 @@ export function weightedNormalEquations(x: Float64Array, y: Float64Array, weight
     const yi = y[i];
 
     // Packed upper triangle of x̃_i x̃_iᵀ: from the cache, or computed here.
-    let source = outer;
+    let source: Float64Array = outer;
     let sourceOffset = 0;
     if (products) {
       source = products;

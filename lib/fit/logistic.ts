@@ -237,7 +237,7 @@ export class LogisticSolver {
 
     const probabilities = state ? state.probabilities.slice() : new Float64Array(n * K);
     const candidateProbabilities = new Float64Array(n * K);
-    let gates = initial.slice();
+    let gates: Float64Array = initial.slice();
     let objective = state ? state.objective : logisticObjective(this.problem, gates, probabilities);
     let iterations = 0;
     let converged = false;

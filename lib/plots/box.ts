@@ -10,7 +10,7 @@ export interface MetricSpec extends AxisSpec {
 export interface BoxPlotOptions {
   /** Metrics to plot, one panel each. */
   metrics: readonly MetricSpec[];
-  /** Column that holds the method name (default "method"). */
+  /** Column that contains the method name (default "method"). */
   methodKey?: string;
   /** Order of the methods on each x axis and in the legend; defaults to order of first appearance. */
   methods?: readonly string[];
@@ -21,7 +21,7 @@ export interface BoxPlotOptions {
 
 /**
  * Builds box plots of each metric by method, one panel per metric with its own y axis and unit.
- * `rows` holds one object per replicate and method, e.g. `{ method: "reduction", replicate: 3, rmse: 1.2 }`.
+ * `rows` contains one object per replicate and method, e.g. `{ method: "reduction", replicate: 3, rmse: 1.2 }`.
  * Rows whose metric value is null or undefined are left out of that panel. Boxes show the median and
  * quartiles, with the mean as a dashed line. A method keeps one colour in all panels and one legend entry.
  */

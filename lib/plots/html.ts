@@ -3,7 +3,7 @@ import path from "node:path";
 import { figureTitle, figureToJson, offlineFigure, type Figure } from "./figure";
 import { plotlyBundle } from "./plotly-bundle";
 
-/** Where the page finds plotly.js: inlined in a script element, or loaded from a URL relative to the page. */
+/** Source of plotly.js for a page: its text, inlined in a script element, or a URL relative to the page. */
 export type PlotlySource = { inline: string } | { src: string };
 
 export interface HtmlPageOptions {

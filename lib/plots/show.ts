@@ -23,14 +23,19 @@ export interface ShowFigureOptions {
 /**
  * Displays a figure in a tslab notebook as one output with three MIME types. Frontends with a plotly
  * renderer draw `application/vnd.plotly.v1+json`. Others fall back to text/html, which draws the figure
- * when plotly.js is loaded in the page (see showPlotlyLibrary) and otherwise says so. text/plain is last.
+ * when plotly.js is loaded in the page (see showPlotlyLibrary) and otherwise shows a note. text/plain is last.
  */
 export function showFigure(figure: Figure, options: ShowFigureOptions = {}): void {
+  const height = options.height ?? 500;
+  if (!Number.isInteger(height) || height < 50) {
+    throw new Error(`height is ${options.height}; give the figure height as an integer number of px >= 50.`);
+  }
+
   const json = figureToJson(offlineFigure(figure));
   const title = figureTitle(figure);
   const bundle: Record<string, unknown> = { [PLOTLY_MIME_TYPE]: JSON.parse(json) };
 
-  if (options.htmlFallback ?? true) bundle["text/html"] = figureHtmlFallback(json, title, options.height ?? 500);
+  if (options.htmlFallback ?? true) bundle["text/html"] = figureHtmlFallback(json, title, height);
   bundle["text/plain"] = `Plotly figure${title ? ` "${title}"` : ""} with ${figure.data.length} traces`;
 
   displayBundle(bundle);
@@ -38,7 +43,8 @@ export function showFigure(figure: Figure, options: ShowFigureOptions = {}): voi
 
 /**
  * Renders a figure to PNG in headless Chromium and displays the image, for outputs that must show
- * without any plotly renderer (GitHub's notebook view, exported PDFs). Takes about a second.
+ * without any plotly renderer (GitHub's notebook view, exported PDFs). Chromium's start takes about a
+ * second. Await the call in its cell, because an image that arrives later lands in another cell's output.
  */
 export async function showFigureImage(figure: Figure, options: Omit<ImageOptions, "format"> = {}): Promise<void> {
   const png = await renderFigureImage(figure, { ...options, format: "png" });
@@ -82,7 +88,7 @@ export function showPlotlyLibrary(options: PlotlyLibraryOptions = {}): void {
 /**
  * Builds a script that derives the notebook folder's /files/ URL from the page address
  * (/notebooks/<path> in Notebook 6 and 7, /lab/tree/<path> or /doc/tree/<path> in JupyterLab) and
- * loads plotly.js from there. `window.otmoePlotly` holds the promise that the figure fallbacks wait on.
+ * loads plotly.js from there. `window.otmoePlotly` is the promise that the figure fallbacks wait on.
  */
 export function serverLoaderHtml(relativePath: string, version: string): string {
   const id = `otmoe-plotly-${Math.random().toString(36).slice(2, 10)}`;

@@ -86,7 +86,7 @@ function checkDigits(digits: number | undefined): number {
   return value;
 }
 
-/** A column is numeric when every non-missing value in it is a number. */
+/** Returns true when every non-missing value of the column is a number. */
 function isNumericColumn(rows: readonly Record<string, unknown>[], column: string): boolean {
   const values = rows.map((row) => row[column]).filter((value) => value !== null && value !== undefined);
   return values.length > 0 && values.every((value) => typeof value === "number");
