@@ -2,7 +2,7 @@ import { aggregate, STUDY_METHODS, type StudyMethod } from "../lib/distributed/s
 import { readCsvHeader, readNumericCsv } from "../lib/io/csv";
 import { modelFromFile, readModelFile, writeModelFile } from "../lib/model/file";
 import type { Dataset } from "../lib/model/types";
-import { parsePositiveInteger } from "./options";
+import { parsePositiveInteger, parseSeed } from "./options";
 
 export interface AggregateCommandOptions {
   models: string[];
@@ -33,7 +33,7 @@ export function runAggregate(options: AggregateCommandOptions): void {
   const features = locals[0].model.features;
   const support = readSupportCsvs(options.support, features, method === "ot-posterior");
 
-  const result = aggregate(method, locals, support, K, { seed: Number(options.seed) });
+  const result = aggregate(method, locals, support, K, { seed: parseSeed(options.seed) });
   const n = locals.reduce((total, local) => total + local.n, 0);
   writeModelFile(options.out, result.model, { n });
 

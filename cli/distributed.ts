@@ -12,7 +12,7 @@ import { readDatasetCsv } from "../lib/io/dataset-csv";
 import { serializeModel } from "../lib/model/file";
 import { subsetRows, type Dataset } from "../lib/model/types";
 import { markdownTable } from "../lib/plots/table";
-import { parseFeatureList, parsePositiveInteger } from "./options";
+import { parseFeatureList, parsePositiveInteger, parseSeed } from "./options";
 
 export interface DistributedCommandOptions {
   data: string;
@@ -41,7 +41,7 @@ export interface DistributedCommandOptions {
  */
 export async function runDistributed(options: DistributedCommandOptions): Promise<void> {
   const K = parsePositiveInteger(options.K, "--K");
-  const seed = Number(options.seed);
+  const seed = parseSeed(options.seed);
   const methods = options.methods.split(",").map((name) => name.trim()) as StudyMethod[];
   for (const method of methods) {
     if (!STUDY_METHODS.includes(method)) throw new Error(`--methods has unknown method '${method}'; choose from ${STUDY_METHODS.join(", ")}.`);
@@ -74,7 +74,7 @@ export async function runDistributed(options: DistributedCommandOptions): Promis
     em: { starts: parsePositiveInteger(options.starts, "--starts") },
     support: { size: parsePositiveInteger(options.supportSize, "--support-size"), source: options.supportSource as SupportSource },
     federatedRounds: options.rounds.split(",").map((round) => parsePositiveInteger(round.trim(), "--rounds")),
-    concurrency: options.concurrency !== undefined ? Number(options.concurrency) : undefined,
+    concurrency: options.concurrency !== undefined ? parsePositiveInteger(options.concurrency, "--concurrency") : undefined,
     seed,
     signal: controller.signal,
     onProgress: (message) => console.error(`[${new Date().toISOString().slice(11, 19)}] ${message}`),

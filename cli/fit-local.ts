@@ -3,7 +3,7 @@ import { writeNumericCsv } from "../lib/io/csv";
 import { readDatasetCsv } from "../lib/io/dataset-csv";
 import { sampleMachineRows } from "../lib/distributed/support";
 import { writeModelFile } from "../lib/model/file";
-import { parseFeatureList, parsePositiveInteger } from "./options";
+import { parseFeatureList, parsePositiveInteger, parseSeed } from "./options";
 
 export interface FitLocalCommandOptions {
   data: string;
@@ -23,7 +23,7 @@ export interface FitLocalCommandOptions {
  */
 export function runFitLocal(options: FitLocalCommandOptions): void {
   const K = parsePositiveInteger(options.K, "--K");
-  const seed = Number(options.seed);
+  const seed = parseSeed(options.seed);
   const data = readDatasetCsv(options.data, options.target, parseFeatureList(options.features));
 
   const result = fitMoE(data, { K, starts: parsePositiveInteger(options.starts, "--starts"), seed });

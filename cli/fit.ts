@@ -1,7 +1,7 @@
 import { fitMoEParallel } from "../lib/fit/parallel";
 import { readDatasetCsv } from "../lib/io/dataset-csv";
 import { writeModelFile } from "../lib/model/file";
-import { parseFeatureList, parsePositiveInteger } from "./options";
+import { parseFeatureList, parsePositiveInteger, parsePositiveNumber, parseSeed } from "./options";
 
 export interface FitCommandOptions {
   data: string;
@@ -19,14 +19,14 @@ export interface FitCommandOptions {
 export async function runFit(options: FitCommandOptions): Promise<void> {
   const K = parsePositiveInteger(options.K, "--K");
   const starts = parsePositiveInteger(options.starts ?? "2", "--starts");
-  const seed = Number(options.seed ?? "0");
+  const seed = parseSeed(options.seed ?? "0");
   const data = readDatasetCsv(options.data, options.target, parseFeatureList(options.features));
 
   const result = await fitMoEParallel(data, {
     K,
     starts,
     seed,
-    tolerance: options.tol !== undefined ? Number(options.tol) : undefined,
+    tolerance: options.tol !== undefined ? parsePositiveNumber(options.tol, "--tol") : undefined,
     maxIterations: options.maxIter !== undefined ? parsePositiveInteger(options.maxIter, "--max-iter") : undefined,
   });
   writeModelFile(options.out, result.model, { n: data.n, fit: { logLikelihood: result.logLikelihood, iterations: result.iterations, seconds: result.seconds } });

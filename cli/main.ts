@@ -6,8 +6,10 @@ import { runDistributed } from "./distributed";
 import { runEvaluate } from "./evaluate";
 import { runFit } from "./fit";
 import { runFitLocal } from "./fit-local";
+import { runMmashCommand } from "./mmash";
 import { runPredict } from "./predict";
 import { runSimulate } from "./simulate";
+import { runSweepCommand, runSweepMerge } from "./sweep";
 
 const program = new Command();
 program
@@ -102,6 +104,45 @@ program
   .requiredOption("--out <file>", "CSV to write")
   .option("--truth-out <file>", "also write the true model file")
   .action((options) => runSimulate(options));
+
+program
+  .command("mmash")
+  .description("run the MMASH heart-rate experiment (every method, three scenarios) and write table, models and figures")
+  .option("--resolution <unit>", "minute (per-minute means) or second (every recorded second)", "minute")
+  .option("--machines <number>", "machines M of the random split (default 16; 4 with --quick)")
+  .option("--K <number>", "number of experts", "4")
+  .option("--methods <list>", "comma-separated methods (default: global,ot,ot-posterior,average,aligned,medoid,greedy,fedem)")
+  .option("--features <list>", "covariates as 'name=expression;name=expression' over the MMASH variables (default: activity, posture, time of day)")
+  .option("--participants <list>", "comma-separated participants 1..22 or user_N (default all 22; 1..6 with --quick)")
+  .option("--held-out <number>", "participants held out in the leave-participants-out scenario (default 4; 2 with --quick)")
+  .option("--support-size <number>", "support points S of the aggregations (default 2000; 500 with --quick)")
+  .option("--starts <number>", "EM starts per fit", "2")
+  .option("--concurrency <number>", "worker threads for the local fits (default: cores; 0 fits on the main thread)")
+  .option("--out <folder>", "results folder", "results/mmash")
+  .option("--seed <number>", "seed of the splits, the fits and the support points", "0")
+  .option("--quick", "small run on 6 participants (M = 4, 2 held out, S = 500), for tests")
+  .option("--no-images", "skip the PNG figures (the HTML figures are always written)")
+  .action((options) => runMmashCommand(options));
+
+program
+  .command("sweep")
+  .description("run a synthetic experiment over its grid and replicates, cached per cell so that a rerun resumes")
+  .requiredOption("--experiment <name>", "d2, scaling-m, scaling-n, support or noniid")
+  .option("--replicates <number>", "replicates per setting (default 50, or 2 with --quick)")
+  .option("--quick", "small data and few grid points instead of the published settings")
+  .option("--shard <i/n>", "run only shard i of n (1-based), e.g. as one task of a cluster array job")
+  .option("--cache <folder>", "folder of the cell cache", ".cache/sweep")
+  .option("--seed <number>", "base seed; replicate r uses seed + r", "0")
+  .option("--concurrency <number>", "worker threads for the local fits, 0 for none (default: cores, or 0 with --quick)")
+  .requiredOption("--out <file>", "results table to write (CSV, with a JSON copy and a .summary.csv beside it)")
+  .action((options) => runSweepCommand(options));
+
+program
+  .command("sweep-merge")
+  .description("join the results tables of the shards of one sweep")
+  .argument("<tables...>", "results tables written by 'otmoe sweep --shard' (CSV; their JSON copies are read when present)")
+  .requiredOption("--out <file>", "merged table to write (CSV, with a JSON copy and a .summary.csv beside it)")
+  .action((tables: string[], options) => runSweepMerge(tables, options));
 
 program.parseAsync().catch((error: Error) => {
   console.error(`otmoe: ${error.message}`);

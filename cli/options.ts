@@ -12,3 +12,17 @@ export function parseFeatureList(text: string | undefined): string[] | undefined
   if (names.length === 0) throw new Error(`--features must list at least one column name but got '${text}'.`);
   return names;
 }
+
+/** Parses a positive finite number such as a tolerance, naming the option in the error. */
+export function parsePositiveNumber(text: string, option: string): number {
+  const value = Number(text);
+  if (!Number.isFinite(value) || value <= 0) throw new Error(`${option} must be a finite number > 0 but got '${text}'.`);
+  return value;
+}
+
+/** Parses an integer seed, naming the option in the error. */
+export function parseSeed(text: string, option = "--seed"): number {
+  const value = Number(text);
+  if (!Number.isSafeInteger(value)) throw new Error(`${option} must be an integer but got '${text}'.`);
+  return value;
+}

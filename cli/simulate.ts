@@ -1,7 +1,7 @@
 import { writeNumericCsv } from "../lib/io/csv";
 import { writeModelFile } from "../lib/model/file";
 import { REFERENCE_MODEL, simulateFromModel } from "../lib/simulate/reference";
-import { parsePositiveInteger } from "./options";
+import { parsePositiveInteger, parseSeed } from "./options";
 
 export interface SimulateCommandOptions {
   n: string;
@@ -13,7 +13,7 @@ export interface SimulateCommandOptions {
 /** `otmoe simulate`: writes n rows (x1..x5, y, label) drawn from the 4-expert reference model. */
 export function runSimulate(options: SimulateCommandOptions): void {
   const n = parsePositiveInteger(options.n, "--n");
-  const { data, labels } = simulateFromModel(REFERENCE_MODEL, n, Number(options.seed));
+  const { data, labels } = simulateFromModel(REFERENCE_MODEL, n, parseSeed(options.seed));
   const columns = data.features.map((_, j) => Float64Array.from({ length: n }, (_, i) => data.x[i * data.d + j]));
 
   writeNumericCsv(options.out, [...data.features, "y", "label"], [...columns, data.y, Int32Array.from(labels, (k) => k + 1)]);

@@ -140,7 +140,7 @@ describe("one gate step", () => {
 
   it("newton step halving rescues an overshoot", () => {
     // From (a_0, a_1) = (0, −10) three of the four points have saturated probabilities, so −H is tiny and the
-    // full Newton step overshoots: L falls from ≈ −30.69 (computed below, not by the solver).
+    // full Newton step overshoots. The step is computed here, and L at it must be below L at the start (≈ −30.69).
     const problem = binaryProblem();
     const start = Float64Array.from([0, 0, -10, 0]);
     let g0 = 0;

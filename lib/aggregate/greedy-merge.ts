@@ -57,7 +57,7 @@ export interface GreedyMerging {
 }
 
 /**
- * Greedy merging of the L stacked components down to K, always merging the pair with the smallest cost.
+ * Merges the L stacked components greedily down to K, always the pair with the smallest merge cost.
  *
  * A group G of components has the moment-matched expert of its transported mass, the exact minimizer of the
  * transport objective when every component of G goes to one expert at every support point:
@@ -72,7 +72,8 @@ export interface GreedyMerging {
  *
  *   ΔT(G, H) = ½ [W log(R / W) − W_G log σ_G² − W_H log σ_H²] / S ≥ 0.
  *
- * Cost: one (d+1) × (d+1) Cholesky factorization per evaluated pair; O(L²) pairs in all.
+ * Cost: O(S L (d+1)²) for the Gram matrices A_l, then one (d+1) × (d+1) Cholesky factorization per evaluated
+ * pair, O(L²) pairs in all.
  */
 export function mergeGreedily(mixture: StackedMixture, K: number): GreedyMerging {
   const { S, L, d } = mixture;

@@ -106,7 +106,7 @@ export interface GateTimelineOptions {
 export function gateTimelineFigure(model: MoEModel, rows: Dataset, hourOfDay: ArrayLike<number>, day: ArrayLike<number>, options: GateTimelineOptions): Figure {
   const step = Math.max(1, Math.ceil(rows.n / options.maxPoints));
   const picked = Int32Array.from({ length: Math.ceil(rows.n / step) }, (_, r) => r * step);
-  const x = new Float64Array(picked.length);
+  const x = new Float64Array(picked.length * rows.d);
   for (let r = 0; r < picked.length; r++) x.set(rows.x.subarray(picked[r] * rows.d, (picked[r] + 1) * rows.d), r * rows.d);
 
   const clock = Array.from(picked, (i) => 24 * (day[i] - 1) + hourOfDay[i]);

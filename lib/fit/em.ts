@@ -17,7 +17,10 @@ export interface EMOptions {
   K: number;
   /** Number of starts from the initializer; the best final log-likelihood is kept. Default 2. */
   starts?: number;
-  /** Initializer of each start. Default "kmeans" (k-means on the covariates). */
+  /**
+   * Initializer of every start. By default starts alternate: even starts k-means on the covariates, odd
+   * starts k-means on covariates and response, which separates experts that overlap in x.
+   */
   init?: InitMethod;
   /** Starting models given by the caller (on the original covariate scale); run in addition to `starts`. */
   initialModels?: MoEModel[];
@@ -38,6 +41,8 @@ export interface EMOptions {
    * used to run the starts of one fit on several threads.
    */
   startSeeds?: number[];
+  /** Index of the first start when `startSeeds` holds a slice of a fit's starts; sets the default initializer. */
+  startIndex?: number;
   /** Called after each E-step with the start index, iteration and log-likelihood. */
   onIteration?: (start: number, iteration: number, logLikelihood: number) => void;
   /** Aborts the fit between iterations. */
@@ -89,9 +94,10 @@ export function fitMoE(data: Dataset, options: EMOptions): EMResult {
 
   const candidates: { init: string; model: () => MoEModel }[] = [];
   const seeds = options.startSeeds ?? startSeeds(options.seed ?? 0, startCount);
-  for (const seed of seeds) {
-    candidates.push({ init: options.init ?? "kmeans", model: () => initialModel(scaled, K, options.init ?? "kmeans", new Random(seed), varianceFloor) });
-  }
+  seeds.forEach((seed, index) => {
+    const init = options.init ?? defaultInit(options.startSeeds ? options.startIndex ?? 0 : index);
+    candidates.push({ init, model: () => initialModel(scaled, K, init, new Random(seed), varianceFloor) });
+  });
   for (const given of options.initialModels ?? []) {
     checkStartingModel(given, data, K);
     candidates.push({ init: "given", model: () => standardizeModel(given, scaling) });
@@ -123,6 +129,11 @@ export function fitMoE(data: Dataset, options: EMOptions): EMResult {
     starts,
     warnings,
   };
+}
+
+/** Default initializer of start `index`: k-means on x for even starts, on (x, y) for odd ones. */
+function defaultInit(index: number): InitMethod {
+  return index % 2 === 0 ? "kmeans" : "kmeans-xy";
 }
 
 /** Seeds of the initializer of each start, derived from the fit's seed. */

@@ -319,7 +319,7 @@ export class LogisticSolver {
 /**
  * Fits a multinomial logistic regression to soft labels from `initial` gates (zeros when omitted).
  *
- * @returns gates as (d+1) × K arrays (last column 0), the final objective, iterations and convergence
+ * @returns gates as a flattened (d+1) × K Float64Array (last column 0; see unflatten), the final objective, iterations and convergence
  */
 export function fitMultinomialLogistic(problem: LogisticProblem, options: LogisticOptions & { initial?: number[][] } = {}): LogisticResult {
   const { d, K } = problem;

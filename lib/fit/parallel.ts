@@ -27,8 +27,8 @@ export async function fitMoEParallel(data: Dataset, options: EMOptions & { concu
   let runs: EMResult[];
   try {
     runs = await Promise.all(
-      seeds.map((seed) => {
-        const task: StartTask = { n: data.n, d: data.d, features: data.features, x: data.x, y: data.y, options: { ...rest, startSeeds: [seed] } };
+      seeds.map((seed, index) => {
+        const task: StartTask = { n: data.n, d: data.d, features: data.features, x: data.x, y: data.y, options: { ...rest, startSeeds: [seed], startIndex: index } };
         return pool.run(task, { signal }) as Promise<EMResult>;
       }),
     );

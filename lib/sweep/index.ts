@@ -7,4 +7,4 @@ export { flattenMethodResult, normalizeRow, toCellRows, type CellOutput, type Ce
 export { runSweep, type CellContext, type CellFunction, type SweepOptions, type SweepResult } from "./runner";
 export { checkShard, inShard, parseShard, type Shard } from "./shard";
 export { formatMeanSd, meanAndSd, meanSdTable, ratioToReference, summarizeSweep, type MeanSdColumn, type SummaryOptions, type SummaryRow } from "./summary";
-export { jsonPathOf, mergeSweepTables, parseSweepCsv, readSweepTable, sweepTableCsv, writeSweepTable, type SweepRow, type SweepTable } from "./table";
+export { jsonPathOf, mergeSweepTables, missingCells, parseSweepCsv, readSweepTable, sweepTableCsv, writeSweepTable, type SweepRow, type SweepTable } from "./table";

@@ -135,7 +135,7 @@ export async function runSweep(options: SweepOptions): Promise<SweepResult> {
   progress("end");
 
   return {
-    table: { experiment: options.experiment, columns: tableColumns(settingKeys, rows), settingKeys, rows },
+    table: { experiment: options.experiment, columns: tableColumns(settingKeys, rows), settingKeys, totalCells: settings.length * options.replicates, rows },
     cells: cells.length,
     computed: cells.length - cached,
     cached,

@@ -18,6 +18,8 @@ export interface SweepTable {
   columns: string[];
   /** Keys of the setting columns. */
   settingKeys: string[];
+  /** Cells of the whole sweep, all shards together (settings × replicates); null when unknown (a table read from CSV). */
+  totalCells: number | null;
   rows: SweepRow[];
 }
 
@@ -79,7 +81,7 @@ export function parseSweepCsv(text: string, source: string): SweepTable {
     for (const column of columns) row[column] = column === "method" ? record[column] : parseField(record[column]);
     return row as SweepRow;
   });
-  return { experiment: "", columns, settingKeys, rows };
+  return { experiment: "", columns, settingKeys, totalCells: null, rows };
 }
 
 /**
@@ -87,7 +89,7 @@ export function parseSweepCsv(text: string, source: string): SweepTable {
  * each cell's rows in their original order, columns the union in order of first appearance.
  *
  * @param sources - names of the tables for error messages (file paths), one per table
- * @throws when the tables come from different experiments or one cell appears in two tables
+ * @throws when the tables come from different experiments or sweeps of different sizes, or one cell appears in two tables
  */
 export function mergeSweepTables(tables: readonly SweepTable[], sources: readonly string[] = tables.map((_, i) => `table ${i + 1}`)): SweepTable {
   if (tables.length === 0) throw new Error("No tables to merge; give at least one results table.");
@@ -95,6 +97,11 @@ export function mergeSweepTables(tables: readonly SweepTable[], sources: readonl
   const experiments = new Set(tables.map((table) => table.experiment).filter((name) => name !== ""));
   if (experiments.size > 1) {
     throw new Error(`The tables come from different experiments (${[...experiments].join(", ")}); merge only shards of one sweep.`);
+  }
+
+  const sizes = new Set(tables.map((table) => table.totalCells).filter((total) => total !== null));
+  if (sizes.size > 1) {
+    throw new Error(`The tables come from sweeps of ${[...sizes].join(" and ")} cells; merge only shards of one sweep.`);
   }
 
   const owner = new Map<number, number>();
@@ -113,7 +120,14 @@ export function mergeSweepTables(tables: readonly SweepTable[], sources: readonl
   const rows = tables.flatMap((table) => table.rows.map((row) => completeRow(row, columns)));
   rows.sort((a, b) => a.cell - b.cell);
 
-  return { experiment: [...experiments][0] ?? "", columns, settingKeys, rows };
+  return { experiment: [...experiments][0] ?? "", columns, settingKeys, totalCells: [...sizes][0] ?? null, rows };
+}
+
+/** Returns the cell numbers in 0..totalCells−1 that have no row, ascending; empty when totalCells is unknown. */
+export function missingCells(table: Pick<SweepTable, "rows" | "totalCells">): number[] {
+  if (table.totalCells === null) return [];
+  const present = new Set(table.rows.map((row) => row.cell));
+  return Array.from({ length: table.totalCells }, (_, cell) => cell).filter((cell) => !present.has(cell));
 }
 
 /** Returns `path` with .csv replaced by .json (or .json appended). */
