@@ -98,5 +98,5 @@ function writeOutputs(table: SweepTable, out: string): void {
 
 /** Sub-setting columns that cells add (the support experiment's supportSource and supportSize). */
 function extraGroupColumns(table: SweepTable): string[] {
-  return ["supportSource", "supportSize"].filter((column) => table.columns.includes(column));
+  return ["supportSource", "supportSize"].filter((column) => table.columns.includes(column) && !table.settingKeys.includes(column));
 }

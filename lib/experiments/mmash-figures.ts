@@ -90,37 +90,52 @@ export function expertScatterFigure(model: MoEModel, data: Dataset, options: Exp
 /** Options of gateTimelineFigure. */
 export interface GateTimelineOptions {
   title: string;
-  /** At most this many rows are drawn, evenly spaced in time. */
-  maxPoints: number;
+  /** Width of the time bins the gate probabilities and the heart rate are averaged over, minutes. */
+  binMinutes: number;
 }
 
 /**
- * Builds the gate probabilities π_k(x) of one participant's rows over the recording, with the heart rate on a
- * second axis. The horizontal axis is the clock time, hours since midnight before the first recorded day, with
- * ticks labelled as the time of day.
+ * Builds the gate probabilities π_k(x) of one participant's rows over the recording, averaged over time bins
+ * and stacked (they sum to 1 at every row), with the mean heart rate per bin on a second axis. The horizontal
+ * axis is the clock time in hours since midnight before the first recorded day, with ticks labelled as the
+ * time of day.
  *
- * @param rows - the participant's rows in time order
+ * @param rows - the participant's rows
  * @param hourOfDay - time of day of each row, hours, length rows.n
  * @param day - recording day of each row (1, 2, …), length rows.n
  */
 export function gateTimelineFigure(model: MoEModel, rows: Dataset, hourOfDay: ArrayLike<number>, day: ArrayLike<number>, options: GateTimelineOptions): Figure {
-  const step = Math.max(1, Math.ceil(rows.n / options.maxPoints));
-  const picked = Int32Array.from({ length: Math.ceil(rows.n / step) }, (_, r) => r * step);
-  const x = new Float64Array(picked.length * rows.d);
-  for (let r = 0; r < picked.length; r++) x.set(rows.x.subarray(picked[r] * rows.d, (picked[r] + 1) * rows.d), r * rows.d);
+  const K = model.K;
+  const gates = gateProbabilities(model, rows.x, rows.n);
 
-  const clock = Array.from(picked, (i) => 24 * (day[i] - 1) + hourOfDay[i]);
-  const gates = gateProbabilities(model, x, picked.length);
+  // Bin b covers clock times [b, b + 1) · binMinutes / 60 hours; sums of π_k and of the heart rate per bin.
+  const binsPerHour = 60 / options.binMinutes;
+  const sums = new Map<number, { count: number; gates: Float64Array; heartRate: number }>();
+  for (let i = 0; i < rows.n; i++) {
+    const bin = Math.floor((24 * (day[i] - 1) + hourOfDay[i]) * binsPerHour);
+    let sum = sums.get(bin);
+    if (sum === undefined) {
+      sum = { count: 0, gates: new Float64Array(K), heartRate: 0 };
+      sums.set(bin, sum);
+    }
+    sum.count++;
+    sum.heartRate += rows.y[i];
+    for (let k = 0; k < K; k++) sum.gates[k] += gates[i * K + k];
+  }
 
+  const bins = [...sums.keys()].sort((a, b) => a - b);
+  const clock = bins.map((bin) => (bin + 0.5) / binsPerHour);
   const traces: Data[] = [];
-  for (let k = 0; k < model.K; k++) {
+  for (let k = 0; k < K; k++) {
     traces.push({
       type: 'scatter',
       mode: 'lines',
       name: `expert ${k + 1}`,
+      stackgroup: 'gates',
       x: clock,
-      y: Array.from(picked, (_, r) => gates[r * model.K + k]),
-      line: { color: traceColor(k), width: 2 },
+      y: bins.map((bin) => sums.get(bin)!.gates[k] / sums.get(bin)!.count),
+      line: { color: traceColor(k), width: 0.5 },
+      fillcolor: traceColor(k),
     });
   }
   traces.push({
@@ -128,23 +143,22 @@ export function gateTimelineFigure(model: MoEModel, rows: Dataset, hourOfDay: Ar
     mode: 'lines',
     name: 'heart rate (right axis)',
     x: clock,
-    y: Array.from(picked, (i) => rows.y[i]),
+    y: bins.map((bin) => sums.get(bin)!.heartRate / sums.get(bin)!.count),
     yaxis: 'y2',
-    line: { color: '#7f7f7f', width: 1 },
-    opacity: 0.5,
+    line: { color: '#111111', width: 1.5 },
   });
 
   const layout = baseLayout({
     x: { label: 'time of day', unit: 'h' },
-    y: { label: 'gate probability π_k(x)', unit: '' },
+    y: { label: `gate probability π_k(x), ${options.binMinutes}-min mean, stacked`, unit: '' },
     title: options.title,
     legendTitle: 'gate of expert',
   });
-  const ticks = clockTicks(Math.min(...clock), Math.max(...clock));
+  const ticks = clockTicks(clock[0], clock[clock.length - 1]);
   layout.xaxis = { ...layout.xaxis, tickvals: ticks.values, ticktext: ticks.labels };
   layout.yaxis = { ...layout.yaxis, range: [0, 1] };
-  layout.yaxis2 = { title: { text: axisTitle(HEART_RATE_AXIS) }, overlaying: 'y', side: 'right', showgrid: false };
-  layout.legend = { ...layout.legend, x: 1.08 };
+  layout.yaxis2 = { title: { text: `${axisTitle(HEART_RATE_AXIS)}, ${options.binMinutes}-min mean` }, overlaying: 'y', side: 'right', showgrid: false, tickmode: 'auto' };
+  layout.legend = { ...layout.legend, x: 1.08, traceorder: 'normal' };
   return { data: traces, layout };
 }
 

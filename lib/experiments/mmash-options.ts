@@ -50,6 +50,10 @@ export interface MmashExperimentOptions {
   supportSize?: number;
   /** EM starts per fit. Default 2. */
   starts?: number;
+  /** EM stops when the relative change of the log-likelihood is at most this. Default 1e-6. */
+  tolerance?: number;
+  /** Maximum EM iterations per start. Default 1000. */
+  maxIterations?: number;
   /** Snapshot rounds of federated EM. Default [1, 5, 20]. */
   federatedRounds?: readonly number[];
   /** Worker threads for the local fits. Default: available cores. */
@@ -79,6 +83,8 @@ export interface MmashSettings {
   seed: number;
   supportSize: number;
   starts: number;
+  tolerance: number;
+  maxIterations: number;
   federatedRounds: number[];
   concurrency: number;
   outDir: string | null;
@@ -124,6 +130,8 @@ export function resolveMmashOptions(options: MmashExperimentOptions): MmashSetti
     seed: options.seed ?? 0,
     supportSize: options.supportSize ?? 2000,
     starts: options.starts ?? 2,
+    tolerance: options.tolerance ?? 1e-6,
+    maxIterations: options.maxIterations ?? 1000,
     federatedRounds: [...(options.federatedRounds ?? [1, 5, 20])],
     concurrency: options.concurrency ?? availableParallelism(),
     outDir: options.outDir === undefined ? defaultMmashOutDir() : options.outDir,
@@ -138,6 +146,10 @@ export function resolveMmashOptions(options: MmashExperimentOptions): MmashSetti
   requireInteger('machines', settings.machines, 1);
   requireInteger('supportSize', settings.supportSize, 1);
   requireInteger('starts', settings.starts, 1);
+  requireInteger('maxIterations', settings.maxIterations, 1);
+  if (!(settings.tolerance > 0 && settings.tolerance < 1)) {
+    throw new Error(`Invalid tolerance ${settings.tolerance}. Expected a relative change in (0, 1), e.g. 1e-6.`);
+  }
   requireInteger('concurrency', settings.concurrency, 0);
   requireInteger('seed', settings.seed, 0);
   if (!(settings.testFraction > 0 && settings.testFraction < 1)) {

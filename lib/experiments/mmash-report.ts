@@ -27,7 +27,8 @@ export function experimentReport(settings: MmashSettings, table: MmashTable, sce
       (droppedRows > 0 ? ` (${droppedRows} rows or seconds dropped, see results.json)` : '') +
       `. Response: heart rate (beats/min). Covariates: ${covariates}.`,
     '',
-    `Settings: K = ${settings.K}, ${settings.starts} EM starts per fit, S = ${settings.supportSize} support points, ` +
+    `Settings: K = ${settings.K}, ${settings.starts} EM starts per fit (relative tolerance ${settings.tolerance}, at most ` +
+      `${settings.maxIterations} iterations), S = ${settings.supportSize} support points, ` +
       `federated EM snapshots after ${settings.federatedRounds.join(', ')} rounds, seed ${settings.seed}, ` +
       `${settings.concurrency} worker threads for the local fits. Whole run: ${seconds.toFixed(1)} s.`,
     '',

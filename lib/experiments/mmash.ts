@@ -95,7 +95,7 @@ export async function runMmashExperiment(options: MmashExperimentOptions = {}): 
     const study = await runDistributedStudy(shards, test, {
       K: settings.K,
       methods: settings.methods,
-      em: { starts: settings.starts },
+      em: { starts: settings.starts, tolerance: settings.tolerance, maxIterations: settings.maxIterations },
       support: { size: settings.supportSize },
       federatedRounds: settings.federatedRounds,
       concurrency: settings.concurrency,
@@ -191,7 +191,7 @@ function buildFigures(data: MmashExperimentData, scenarios: readonly MmashScenar
     name: 'gates-over-day',
     figure: gateTimelineFigure(model.model, subsetRows(table.data, participantRows), Array.from(participantRows, (i) => data.hourOfDay[i]), Array.from(participantRows, (i) => data.day[i]), {
       title: `Gate probabilities of the ${modelName}, over the recording of ${settings.gateParticipant}`,
-      maxPoints: 2000,
+      binMinutes: 10,
     }),
   });
 

@@ -1,14 +1,15 @@
 import { performance } from "node:perf_hooks";
+import { CholeskyDecomposition, Matrix } from "ml-matrix";
 
 import { canonicalize } from "../model/canonical";
 import { evaluate, flattenCoefficients } from "../model/density";
-import { allocateEStepBuffers, fusedEStep } from "./estep";
+import { createEMWorkspace, emPass, unpackGram } from "./em-pass";
 import { Random } from "../random";
 import type { Dataset, MoEModel } from "../model/types";
 import { parameterCount } from "../model/types";
 import { initialModel, type InitMethod } from "./init";
-import { residualSumOfSquares, rowOuterProducts, solveNormalEquations, weightedNormalEquations } from "./least-squares";
-import { LogisticSolver, unflatten, type GateStepMethod } from "./logistic";
+import { residualSumOfSquares, rowOuterProducts, solveNormalEquations } from "./least-squares";
+import { addStep, assembleHessian, bohningDirection, solveSymmetric, unflatten, type GateStepMethod } from "./logistic";
 import { computeScaling, standardize, standardizeModel, unstandardizeModel } from "./standardize";
 import { validateFitInput } from "./validate";
 
@@ -32,10 +33,8 @@ export interface EMOptions {
   maxIterations?: number;
   /** Variance floor as a fraction of var(y). Default 1e-6. */
   varianceFloor?: number;
-  /** Gate M-step: "newton" (Newton–Raphson with step halving) or "bohning" (fixed-bound MM step). Default "newton". */
+  /** Gate M-step: one "newton" step (Newton–Raphson with step halving) or "bohning" step (fixed-bound MM) per iteration. Default "newton". */
   gateStep?: GateStepMethod;
-  /** Gate ascent steps per EM iteration (generalized EM). Default 1. */
-  gateStepsPerIteration?: number;
   /**
    * Seeds of the initializer, one per start, in place of those derived from `seed` (see startSeeds);
    * used to run the starts of one fit on several threads.
@@ -150,7 +149,22 @@ interface RunResult {
   warnings: string[];
 }
 
-/** Runs EM from one starting model on standardized data. */
+/** Largest number of rows whose negative Hessian terms the Newton gate step sums (a systematic subsample beyond). */
+const HESSIAN_ROWS = 8192;
+
+/** Maximum halvings of a gate step that fails to increase the gate objective. */
+const MAX_HALVINGS = 30;
+
+/**
+ * Runs EM from one starting model on standardized data.
+ *
+ * Each iteration is one pass over the data (emPass) that evaluates the log-likelihood and collects the
+ * M-step statistics. The experts are then solved exactly and the gates take one ascent step (generalized
+ * EM). The gate step is checked in the next pass, which also evaluates Σ τ log π at the new gates with the
+ * old responsibilities: if that gate objective did not increase, the step is halved and the pass repeated,
+ * so the log-likelihood cannot decrease. The Newton Hessian only sets the step direction, so it is summed
+ * over a systematic subsample of at most HESSIAN_ROWS rows.
+ */
 function runEM(data: Dataset, start: MoEModel, varianceFloor: number, startIndex: number, options: EMOptions): RunResult {
   const { n, d } = data;
   const K = start.K;
@@ -158,28 +172,46 @@ function runEM(data: Dataset, start: MoEModel, varianceFloor: number, startIndex
   const tolerance = options.tolerance ?? 1e-6;
   const maxIterations = options.maxIterations ?? 1000;
   const gateStep = options.gateStep ?? "newton";
-  const gateSteps = options.gateStepsPerIteration ?? 1;
+  const hessianStride = gateStep === "newton" ? Math.max(1, Math.ceil(n / HESSIAN_ROWS)) : 0;
 
-  let model = start;
+  const workspace = createEMWorkspace(n, d, K, rowOuterProducts(data.x, n, d));
+  const bohningFactor = gateStep === "bohning" ? new CholeskyDecomposition(designGram(data)) : null;
+  let gates = flattenCoefficients(start.gates);
+  let experts = flattenCoefficients(start.experts);
+  let variances = Float64Array.from(start.variances);
+
   const trace: number[] = [];
   const warnings: string[] = [];
   let converged = false;
-  const buffers = allocateEStepBuffers(n, K);
-  const products = rowOuterProducts(data.x, n, d);
-  const gateSolver = new LogisticSolver({ x: data.x, n, d, K, targets: buffers.tau });
+  let pending: { gates: Float64Array; step: Float64Array; scale: number; objective: number } | null = null;
+  let halvings = 0;
+  const gram = new Float64Array(p * p);
 
-  for (let iteration = 0; iteration < maxIterations; iteration++) {
+  for (let iteration = 0; iteration < maxIterations; ) {
     if (options.signal?.aborted) throw new Error(`EM was aborted at iteration ${iteration} of start ${startIndex + 1}.`);
 
-    // E-step: log-likelihood of the current parameters, gate probabilities and responsibilities τ_ik.
-    const gatesFlat = flattenCoefficients(model.gates);
-    const logLikelihood = fusedEStep(data.x, data.y, n, d, K, gatesFlat, flattenCoefficients(model.experts), model.variances, buffers);
-    trace.push(logLikelihood);
-    options.onIteration?.(startIndex, iteration, logLikelihood);
+    // E-step and statistics at the current parameters.
+    const pass = emPass(workspace, data.x, data.y, gates, experts, variances, hessianStride, pending !== null);
 
+    // Check the last gate step: with the old responsibilities, Σ τ log π must not have decreased.
+    if (pending && K > 1 && !(pass.previousGateObjective >= pending.objective)) {
+      if (halvings < MAX_HALVINGS) {
+        halvings++;
+        pending.scale /= 2;
+        gates = addStep(pending.gates, pending.step, pending.scale, d, K);
+      } else {
+        gates = pending.gates;
+        pending = null;
+      }
+      continue;
+    }
+    halvings = 0;
+
+    trace.push(pass.logLikelihood);
+    options.onIteration?.(startIndex, iteration, pass.logLikelihood);
     if (iteration > 0) {
       const previous = trace[iteration - 1];
-      const change = logLikelihood - previous;
+      const change = pass.logLikelihood - previous;
       if (change < -1e-8 * Math.abs(previous)) {
         warnings.push(`Log-likelihood decreased by ${-change} at iteration ${iteration} of start ${startIndex + 1}.`);
       }
@@ -188,33 +220,55 @@ function runEM(data: Dataset, start: MoEModel, varianceFloor: number, startIndex
         break;
       }
     }
-    if (iteration === maxIterations - 1) break;
-    const tau = buffers.tau;
+    iteration++;
+    if (iteration === maxIterations) break;
 
-    // M-step, gates: soft-label multinomial logistic regression, a few ascent steps from the current gates.
-    // Its objective at the current gates is Σ_i Σ_k τ_ik log π_ik, from the E-step's gate log-probabilities.
-    let gateObjective = 0;
-    for (let t = 0; t < n * K; t++) gateObjective += tau[t] * buffers.logGate[t];
-    const gates = gateSolver.fit(gatesFlat, { method: gateStep, maxIterations: gateSteps }, { probabilities: buffers.gate, objective: gateObjective }).gates;
+    // M-step, gates: one Newton (or Böhning) ascent step on Σ τ log π, checked in the next pass.
+    if (K > 1) {
+      const step = bohningFactor
+        ? bohningDirection(bohningFactor, workspace.gradient, d, K)
+        : solveSymmetric(assembleHessian(workspace.hessianBlocks, d, K), workspace.gradient);
+      pending = { gates, step, scale: 1, objective: pass.gateObjective };
+      gates = addStep(gates, step, 1, d, K);
+    }
 
     // M-step, experts: β_k = (Σ τ_ik x̃x̃ᵀ)⁻¹ Σ τ_ik x̃ y, σ_k² = Σ τ_ik (y − β_kᵀx̃)² / Σ τ_ik, floored.
     // An expert with no mass keeps its parameters.
-    const { grams, rhs, totals, responseSquares } = weightedNormalEquations(data.x, data.y, tau, n, d, K, products);
-    const experts = model.experts.map((row) => row.slice());
-    const variances = model.variances.slice();
+    experts = experts.slice();
+    variances = variances.slice();
     for (let k = 0; k < K; k++) {
-      if (!(totals[k] > 0)) continue;
-      const gram = grams.subarray(k * p * p, (k + 1) * p * p);
-      const moments = rhs.subarray(k * p, (k + 1) * p);
+      const total = workspace.totals[k];
+      if (!(total > 0)) continue;
+      unpackGram(workspace, k, gram);
+      const moments = workspace.rhs.subarray(k * p, (k + 1) * p);
       const beta = solveNormalEquations(gram, moments, p);
-      for (let a = 0; a < p; a++) experts[a][k] = beta[a];
-      variances[k] = Math.max(residualSumOfSquares(gram, moments, responseSquares[k], beta, p) / totals[k], varianceFloor);
+      for (let a = 0; a < p; a++) experts[a * K + k] = beta[a];
+      variances[k] = Math.max(residualSumOfSquares(gram, moments, workspace.responseSquares[k], beta, p) / total, varianceFloor);
     }
 
-    model = { ...model, gates: unflatten(gates, p, K), experts, variances };
+    // The responsibilities of this pass become the previous ones for the next gate-step check.
+    const swap = workspace.previousTau;
+    workspace.previousTau = workspace.tau;
+    workspace.tau = swap;
   }
 
+  const model: MoEModel = { ...start, gates: unflatten(gates, p, K), experts: unflatten(experts, p, K), variances: Array.from(variances) };
   return { model, logLikelihood: trace[trace.length - 1], trace, converged, warnings };
+}
+
+/** C = Σ_i x̃_i x̃_iᵀ, (d+1) × (d+1), the data part of the Böhning bound; a tiny ridge if singular. */
+function designGram(data: Dataset): Matrix {
+  const { n, d, x } = data;
+  const gram = Matrix.zeros(d + 1, d + 1);
+  const xTilde = new Float64Array(d + 1);
+  xTilde[0] = 1;
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < d; j++) xTilde[j + 1] = x[i * d + j];
+    for (let a = 0; a <= d; a++) for (let b = a; b <= d; b++) gram.set(a, b, gram.get(a, b) + xTilde[a] * xTilde[b]);
+  }
+  for (let a = 0; a <= d; a++) for (let b = 0; b < a; b++) gram.set(a, b, gram.get(b, a));
+  if (!new CholeskyDecomposition(gram).isPositiveDefinite()) gram.add(Matrix.eye(d + 1).mul(1e-10 * Math.max(1, gram.trace())));
+  return gram;
 }
 
 function responseVariance(data: Dataset): number {

@@ -124,17 +124,13 @@ export function logisticGradient(problem: LogisticProblem, probabilities: Float6
 
 /**
  * Computes the negative Hessian −H of L, of size p × p with p = (d+1)(K−1) and parameter index a·(K−1) + k:
- * −H_(a,k),(b,l) = Σ_i w_i s_i π_ik (δ_kl − π_il) x̃_ia x̃_ib.
+ * −H_(a,k),(b,l) = Σ_i w_i s_i π_ik (δ_kl − π_il) x̃_ia x̃_ib, over every `stride`-th row (scaled by stride).
  */
 export function negativeHessian(problem: LogisticProblem, probabilities: Float64Array, stride: number): Matrix {
   const { x, n, d, K, targets, weights } = problem;
-  const free = K - 1;
   const q = d + 1;
   const triangle = (q * (q + 1)) / 2;
-  const pairs = (free * (free + 1)) / 2;
-
-  // blocks[pair][ab]: Σ_i c_ikl x̃_ia x̃_ib over the upper triangles of both the class pair (k ≤ l) and (a ≤ b).
-  const blocks = new Float64Array(pairs * triangle);
+  const blocks = new Float64Array(hessianBlockSize(d, K));
   const outer = new Float64Array(triangle);
   const xTilde = new Float64Array(q);
   xTilde[0] = 1;
@@ -151,19 +147,40 @@ export function negativeHessian(problem: LogisticProblem, probabilities: Float64
       const xa = xTilde[a];
       for (let b = a; b < q; b++) outer[t++] = xa * xTilde[b];
     }
-
-    let pair = 0;
-    for (let k = 0; k < free; k++) {
-      const wpk = w * probabilities[i * K + k];
-      for (let l = k; l < free; l++) {
-        const c = wpk * ((k === l ? 1 : 0) - probabilities[i * K + l]);
-        const offset = pair * triangle;
-        for (let u = 0; u < triangle; u++) blocks[offset + u] += c * outer[u];
-        pair++;
-      }
-    }
+    accumulateHessianRow(blocks, outer, 0, probabilities, i * K, w, K, triangle);
   }
 
+  return assembleHessian(blocks, d, K);
+}
+
+/** Length of the packed Hessian blocks: (K−1)K/2 class pairs, each an upper triangle of (d+1)(d+2)/2 entries. */
+export function hessianBlockSize(d: number, K: number): number {
+  return (((K - 1) * K) / 2) * (((d + 1) * (d + 2)) / 2);
+}
+
+/**
+ * Adds one row's term w π_ik (δ_kl − π_il) x̃x̃ᵀ to the packed blocks (class pairs k ≤ l < K−1, each the
+ * upper triangle of x̃x̃ᵀ, given packed in `outer` from `outerOffset`).
+ */
+export function accumulateHessianRow(blocks: Float64Array, outer: Float64Array, outerOffset: number, probabilities: Float64Array, probabilityOffset: number, w: number, K: number, triangle: number): void {
+  const free = K - 1;
+  let offset = 0;
+  for (let k = 0; k < free; k++) {
+    const pk = probabilities[probabilityOffset + k];
+    const wpk = w * pk;
+    for (let l = k; l < free; l++) {
+      const c = wpk * ((k === l ? 1 : 0) - probabilities[probabilityOffset + l]);
+      for (let u = 0; u < triangle; u++) blocks[offset + u] += c * outer[outerOffset + u];
+      offset += triangle;
+    }
+  }
+}
+
+/** Unpacks the blocks of accumulateHessianRow into the full symmetric (d+1)(K−1) square matrix. */
+export function assembleHessian(blocks: Float64Array, d: number, K: number): Matrix {
+  const free = K - 1;
+  const q = d + 1;
+  const triangle = (q * (q + 1)) / 2;
   const p = q * free;
   const hessian = new Matrix(p, p);
   let pair = 0;
@@ -275,24 +292,9 @@ export class LogisticSolver {
     return { gates, objective, iterations, converged };
   }
 
-  /** B⁻¹g with B = ½(I − 11ᵀ/K) ⊗ C, C = Σ_i w_i s_i x̃_i x̃_iᵀ, using (½(I − 11ᵀ/K))⁻¹ = 2(I + 11ᵀ). */
   private bohningStep(gradient: Float64Array): Float64Array {
-    const { d, K } = this.problem;
-    const free = K - 1;
     if (!this.bohningFactor) this.bohningFactor = new CholeskyDecomposition(this.weightedGram());
-
-    // Mix the classes first: h_k = 2 (g_k + Σ_l g_l), for each covariate row a.
-    const mixed = new Matrix(d + 1, free);
-    for (let a = 0; a <= d; a++) {
-      let total = 0;
-      for (let k = 0; k < free; k++) total += gradient[a * free + k];
-      for (let k = 0; k < free; k++) mixed.set(a, k, 2 * (gradient[a * free + k] + total));
-    }
-
-    const solved = this.bohningFactor.solve(mixed);
-    const step = new Float64Array((d + 1) * free);
-    for (let a = 0; a <= d; a++) for (let k = 0; k < free; k++) step[a * free + k] = solved.get(a, k);
-    return step;
+    return bohningDirection(this.bohningFactor, gradient, this.problem.d, this.problem.K);
   }
 
   /** C = Σ_i w_i s_i x̃_i x̃_iᵀ, (d+1) × (d+1), with a tiny ridge if singular. */
@@ -333,4 +335,27 @@ export function fitMultinomialLogistic(problem: LogisticProblem, options: Logist
 /** Converts flattened (d+1) × K gates to arrays of arrays. */
 export function unflatten(flat: Float64Array, rows: number, cols: number): number[][] {
   return Array.from({ length: rows }, (_, r) => Array.from(flat.subarray(r * cols, r * cols + cols)));
+}
+
+/**
+ * Böhning step B⁻¹g with B = ½(I − 11ᵀ/K) ⊗ C, given the Cholesky factor of C = Σ_i w_i s_i x̃_i x̃_iᵀ,
+ * using (½(I − 11ᵀ/K))⁻¹ = 2(I + 11ᵀ) on the K−1 free classes.
+ *
+ * @param gradient - (d+1) × (K−1) flattened row-major
+ */
+export function bohningDirection(factor: CholeskyDecomposition, gradient: Float64Array, d: number, K: number): Float64Array {
+  const free = K - 1;
+
+  // Mix the classes first: h_k = 2 (g_k + Σ_l g_l), for each covariate row a.
+  const mixed = new Matrix(d + 1, free);
+  for (let a = 0; a <= d; a++) {
+    let total = 0;
+    for (let k = 0; k < free; k++) total += gradient[a * free + k];
+    for (let k = 0; k < free; k++) mixed.set(a, k, 2 * (gradient[a * free + k] + total));
+  }
+
+  const solved = factor.solve(mixed);
+  const step = new Float64Array((d + 1) * free);
+  for (let a = 0; a <= d; a++) for (let k = 0; k < free; k++) step[a * free + k] = solved.get(a, k);
+  return step;
 }

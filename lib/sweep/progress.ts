@@ -48,14 +48,14 @@ export function progressLine(label: string, stream: TextStream = process.stderr)
     if (progress.event === "message") lastMessage = progress.message ?? "";
     if (progress.event === "cell-start" || progress.event === "cached") lastMessage = "";
 
-    const line = formatProgress(label, progress, lastMessage);
     if (interactive) {
+      const line = formatProgress(label, progress, lastMessage);
       const width = Math.max(20, (stream.columns ?? 120) - 1);
       stream.write(`\r\x1b[2K${line.length > width ? line.slice(0, width - 1) + "…" : line}`);
       if (progress.event === "end") stream.write("\n");
       return;
     }
-    if (progress.event === "start" || progress.event === "cell-done" || progress.event === "end") stream.write(line + "\n");
+    if (progress.event === "start" || progress.event === "cell-done" || progress.event === "end") stream.write(formatProgress(label, progress) + "\n");
   };
 }
 

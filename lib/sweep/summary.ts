@@ -87,7 +87,10 @@ export function meanSdTable(summary: readonly SummaryRow[], keep: readonly strin
   });
 }
 
-/** Formats "mean ± sd" with `digits` significant digits of the mean and two of the sd, e.g. "-2.642 ± 0.013". */
+/**
+ * Formats "mean ± sd" with `digits` significant digits of the mean and two of the sd, e.g. "-2.642 ± 0.013".
+ * Whole numbers are shown in full, e.g. "16 ± 0".
+ */
 export function formatMeanSd(mean: number | null, sd: number | null, digits = 4): string {
   if (mean === null) return "";
   const shownMean = formatSignificant(mean, digits);
@@ -124,7 +127,7 @@ function numericColumns(rows: readonly SweepRow[], exclude: ReadonlySet<string>)
 }
 
 function formatSignificant(value: number, digits: number): string {
-  if (value === 0) return "0";
+  if (Number.isInteger(value) && Math.abs(value) < 1e15) return String(value);
   const magnitude = Math.floor(Math.log10(Math.abs(value)));
   if (magnitude >= digits - 1) return value.toFixed(0);
   if (magnitude >= -4) return value.toFixed(Math.max(0, digits - 1 - magnitude));
