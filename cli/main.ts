@@ -78,7 +78,7 @@ program
   .option("--test-fraction <number>", "fraction of rows held out for testing", "0.1")
   .option("--support-size <number>", "support points S", "2000")
   .option("--support-source <source>", "pooled, machine or gaussian", "pooled")
-  .option("--rounds <list>", "federated EM snapshot rounds", "1,5,20")
+  .option("--rounds <list>", "federated EM snapshot rounds", "1,5,20,100")
   .option("--starts <number>", "EM starts per fit", "2")
   .option("--seed <number>", "seed of the split, the fits and the support", "0")
   .option("--concurrency <number>", "worker threads for the local fits (default: cores)")

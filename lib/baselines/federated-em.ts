@@ -1,10 +1,9 @@
 import { performance } from "node:perf_hooks";
-import { Matrix } from "ml-matrix";
 
-import { allocateEStepBuffers, fusedEStep, type EStepBuffers } from "../fit/estep";
+import { createEMWorkspace, emPass, unpackGram, type EMWorkspace } from "../fit/em-pass";
 import { initialModel } from "../fit/init";
-import { residualSumOfSquares, solveNormalEquations, weightedNormalEquations } from "../fit/least-squares";
-import { addStep, logisticGradient, negativeHessian, solveSymmetric, unflatten, type LogisticProblem } from "../fit/logistic";
+import { residualSumOfSquares, rowOuterProducts, solveNormalEquations } from "../fit/least-squares";
+import { addStep, assembleHessian, solveSymmetric, unflatten } from "../fit/logistic";
 import { standardize, unstandardizeModel, type Scaling } from "../fit/standardize";
 import { validateFitInput } from "../fit/validate";
 import { canonicalize } from "../model/canonical";
@@ -51,9 +50,9 @@ export interface FederatedEMResult {
  * statistics under the current global model and the server performs the M-step.
  *
  * Set-up (one round): machines send n_m, Σx, Σx², Σy so the server can standardize with pooled moments, and the
- * largest machine sends a k-means starting model. Per EM round the machines send, for the experts, the
- * weighted normal equations (Σ τ x̃x̃ᵀ, Σ τ x̃y, Σ τ, Σ τy²) and, for the gates, the gradient and negative
- * Hessian of Σ τ log π at the current gates. The server sums them, takes one Newton step for the gates and
+ * largest machine sends a k-means starting model. Per EM round each machine runs one EM pass (emPass) and sends,
+ * for the experts, the weighted normal equations (Σ τ x̃x̃ᵀ, Σ τ x̃y, Σ τ, Σ τy²) and, for the gates, the gradient
+ * and negative Hessian of Σ τ log π at the current gates. The server sums them, takes one Newton step for the gates and
  * solves the experts exactly. The machines run one after another here; the reported time takes the slowest
  * machine per round, as a deployment with one machine per site would wait.
  *
@@ -87,43 +86,28 @@ export function fitFederatedEM(shards: readonly Dataset[], options: FederatedEMO
   elapsed += (performance.now() - started) / 1000;
   bytes += shards.length * 8 * (1 + 2 * d + 1) + Buffer.byteLength(serializeModel(model));
 
-  const buffers: EStepBuffers[] = local.map((shard) => allocateEStepBuffers(shard.n, K));
+  const workspaces: EMWorkspace[] = local.map((shard) => createEMWorkspace(shard.n, d, K, rowOuterProducts(shard.x, shard.n, d)));
+  const pooled = createEMWorkspace(0, d, K, null);
   const trace: number[] = [];
   const warnings: string[] = [];
   const snapshots: FederatedSnapshot[] = [];
-  const statisticsBytes = 8 * (K * (p * p + p + 2) + p * (K - 1) + (p * (K - 1)) ** 2 + 1);
+  const statisticsBytes = 8 * (pooled.gradient.length + pooled.hessianBlocks.length + pooled.packedGrams.length + pooled.rhs.length + 2 * K + 1);
 
   for (let round = 1; round <= rounds; round++) {
     const gatesFlat = flattenCoefficients(model.gates);
     const expertsFlat = flattenCoefficients(model.experts);
     const modelBytes = Buffer.byteLength(serializeModel(model));
 
-    // Machines: E-step and sufficient statistics under the broadcast model.
+    // Machines: one EM pass under the broadcast model gives the log-likelihood and the M-step statistics.
     let slowest = 0;
     let logLikelihood = 0;
-    const free = p * (K - 1);
-    const gradient = new Float64Array(free);
-    const hessian = new Float64Array(free * free);
-    const grams = new Float64Array(K * p * p);
-    const rhs = new Float64Array(K * p);
-    const totals = new Float64Array(K);
-    const responseSquares = new Float64Array(K);
-
+    clearStatistics(pooled);
     local.forEach((shard, m) => {
       const machineStarted = performance.now();
-      logLikelihood += fusedEStep(shard.x, shard.y, shard.n, d, K, gatesFlat, expertsFlat, model.variances, buffers[m]);
-      const problem: LogisticProblem = { x: shard.x, n: shard.n, d, K, targets: buffers[m].tau };
-      const machineGradient = logisticGradient(problem, buffers[m].gate);
-      const machineHessian = negativeHessian(problem, buffers[m].gate, 1);
-      const normal = weightedNormalEquations(shard.x, shard.y, buffers[m].tau, shard.n, d, K);
+      const pass = emPass(workspaces[m], shard.x, shard.y, gatesFlat, expertsFlat, model.variances, 1, false);
       slowest = Math.max(slowest, (performance.now() - machineStarted) / 1000);
-
-      accumulate(gradient, machineGradient);
-      for (let r = 0; r < free; r++) for (let c = 0; c < free; c++) hessian[r * free + c] += machineHessian.get(r, c);
-      accumulate(grams, normal.grams);
-      accumulate(rhs, normal.rhs);
-      accumulate(totals, normal.totals);
-      accumulate(responseSquares, normal.responseSquares);
+      logLikelihood += pass.logLikelihood;
+      addStatistics(pooled, workspaces[m]);
     });
     if (trace.length > 0 && logLikelihood < trace[trace.length - 1] - 1e-8 * Math.abs(logLikelihood)) {
       warnings.push(`Pooled log-likelihood decreased at round ${round}, from ${trace[trace.length - 1]} to ${logLikelihood}.`);
@@ -132,7 +116,7 @@ export function fitFederatedEM(shards: readonly Dataset[], options: FederatedEMO
 
     // Server: one Newton step for the gates, exact weighted least squares for the experts.
     started = performance.now();
-    model = serverMStep(model, { gradient, hessian, grams, rhs, totals, responseSquares }, varianceFloor);
+    model = serverMStep(model, pooled, varianceFloor);
     elapsed += slowest + (performance.now() - started) / 1000;
     bytes += shards.length * (modelBytes + statisticsBytes);
 
@@ -151,33 +135,23 @@ export function fitFederatedEM(shards: readonly Dataset[], options: FederatedEMO
   return { snapshots, trace, warnings };
 }
 
-interface PooledStatistics {
-  gradient: Float64Array;
-  hessian: Float64Array;
-  grams: Float64Array;
-  rhs: Float64Array;
-  totals: Float64Array;
-  responseSquares: Float64Array;
-}
-
-function serverMStep(model: MoEModel, statistics: PooledStatistics, varianceFloor: number): MoEModel {
+/** The server's M-step from the summed statistics: one Newton step for the gates, exact least squares for the experts. */
+function serverMStep(model: MoEModel, statistics: EMWorkspace, varianceFloor: number): MoEModel {
   const { K, d } = model;
   const p = d + 1;
-  const free = p * (K - 1);
 
   let gates = model.gates;
   if (K > 1) {
-    const hessian = new Matrix(free, free);
-    for (let r = 0; r < free; r++) for (let c = 0; c < free; c++) hessian.set(r, c, statistics.hessian[r * free + c]);
-    const step = solveSymmetric(hessian, statistics.gradient);
+    const step = solveSymmetric(assembleHessian(statistics.hessianBlocks, d, K), statistics.gradient);
     gates = unflatten(addStep(flattenCoefficients(model.gates), step, 1, d, K), p, K);
   }
 
   const experts = model.experts.map((row) => row.slice());
   const variances = model.variances.slice();
+  const gram = new Float64Array(p * p);
   for (let k = 0; k < K; k++) {
     if (!(statistics.totals[k] > 0)) continue;
-    const gram = statistics.grams.subarray(k * p * p, (k + 1) * p * p);
+    unpackGram(statistics, k, gram);
     const moments = statistics.rhs.subarray(k * p, (k + 1) * p);
     const beta = solveNormalEquations(gram, moments, p);
     for (let a = 0; a < p; a++) experts[a][k] = beta[a];
@@ -185,6 +159,20 @@ function serverMStep(model: MoEModel, statistics: PooledStatistics, varianceFloo
   }
 
   return { ...model, gates, experts, variances };
+}
+
+function clearStatistics(target: EMWorkspace): void {
+  for (const array of [target.gradient, target.hessianBlocks, target.packedGrams, target.rhs, target.totals, target.responseSquares]) array.fill(0);
+}
+
+/** Adds a machine's statistics to the server's sums. */
+function addStatistics(target: EMWorkspace, source: EMWorkspace): void {
+  accumulate(target.gradient, source.gradient);
+  accumulate(target.hessianBlocks, source.hessianBlocks);
+  accumulate(target.packedGrams, source.packedGrams);
+  accumulate(target.rhs, source.rhs);
+  accumulate(target.totals, source.totals);
+  accumulate(target.responseSquares, source.responseSquares);
 }
 
 /** Column means and standard deviations of the pooled covariates and the pooled response mean, from per-machine sums. */

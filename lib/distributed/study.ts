@@ -36,7 +36,7 @@ export interface StudyOptions {
   reduction?: Omit<ReductionOptions, "gating" | "seed">;
   /** Support points drawn from the machines, or given by the caller. */
   support?: SupportOptions | { given: Dataset };
-  /** Snapshot rounds of federated EM. Default [1, 5, 20]. */
+  /** Snapshot rounds of federated EM. Default [1, 5, 20, 100]. */
   federatedRounds?: number[];
   /** Worker threads for the local fits. Default: available cores. */
   concurrency?: number;
@@ -163,7 +163,7 @@ export async function runDistributedStudy(shards: readonly Dataset[], test: Data
   }
 
   if (options.methods.includes("fedem")) {
-    const rounds = options.federatedRounds ?? [1, 5, 20];
+    const rounds = options.federatedRounds ?? [1, 5, 20, 100];
     progress(`federated EM, ${Math.max(...rounds)} rounds`);
     const federated = fitFederatedEM(shards, { K: options.K, rounds: Math.max(...rounds), snapshots: rounds, seed });
     for (const snapshot of federated.snapshots) {
