@@ -76,6 +76,7 @@ export async function runDistributed(options: DistributedCommandOptions): Promis
     federatedRounds: options.rounds.split(",").map((round) => parsePositiveInteger(round.trim(), "--rounds")),
     concurrency: options.concurrency !== undefined ? parsePositiveInteger(options.concurrency, "--concurrency") : undefined,
     seed,
+    pooled: train,
     signal: controller.signal,
     onProgress: (message) => console.error(`[${new Date().toISOString().slice(11, 19)}] ${message}`),
   });

@@ -136,6 +136,16 @@ describe("OT reduction on the ot-small fixture", () => {
     assert.equal(result.diagnostics.objectivePerIteration.length, result.diagnostics.iterations + 1);
   });
 
+  it("treats a support dataset with NaN responses as covariates only", () => {
+    // `otmoe aggregate` and Gaussian support points pass responses that are all NaN.
+    const S = support.length / 3;
+    const dataset = { n: S, d: 3, features: FEATURES, x: support, y: new Float64Array(S).fill(NaN) };
+    const fromDataset = reduceLocalModels(localModels, dataset, 3);
+    assert.equal(fromDataset.diagnostics.objective, result.diagnostics.objective);
+    assert.deepEqual(fromDataset.model.experts, result.model.experts);
+    assert.throws(() => reduceLocalModels(localModels, dataset, 3, { gating: "posterior" }), /respons/);
+  });
+
   it("gives the same optimum from every start", () => {
     for (const start of ["kmeans", "aligned", "greedy", "random"] as const) {
       const single = reduceLocalModels(localModels, support, 3, { starts: [start], seed: 3 });

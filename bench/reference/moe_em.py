@@ -6,28 +6,35 @@ An implementation independent of otmoe's TypeScript, used to check otmoe's fits 
     f(y | x) = sum_k pi_k(x) N(y; beta_k' x~, sigma_k^2),   pi_k(x) = softmax_k(alpha' x~),   alpha_K = 0,
 
 with x~ = (1, x')'. Unlike otmoe's generalized EM, every M-step here maximizes the gate objective to
-convergence by full Newton-Raphson, the starts mix k-means and random initializations, and the default
-tolerance is tight (1e-10 relative change of the log-likelihood), so the result is a near-exact local maximum.
+convergence by full Newton-Raphson. The starts mix k-means and random initializations. The default
+tolerance is tight (1e-10 relative change of the log-likelihood), so the best start ends close to a local maximum.
 
 Usage:
     python3 bench/reference/moe_em.py --train F.csv --test T.csv --target y --features x1,x2,x3 \
         --K 3 --starts 10 --seed 0
 
-Prints one JSON object: train_loglik, test_loglik, seconds (wall time of the fit, all starts), iterations
-of the best start, the final log-likelihood of every start, and model, a model file in otmoe's format
+Prints one JSON object: train_loglik (of the output model), train_loglik_standardized_fit (the same value
+computed on standardized covariates during the fit), test_loglik (null without --test), seconds (wall time of
+the fit, all starts), iterations of the best start, starts_loglik (the final log-likelihood of every start),
+and model, a model file in otmoe's format
 ("otmoe-model/1": (d+1) x K arrays, row 0 the intercept, experts sorted by ascending intercept, last gate
 column 0), so that `otmoe evaluate --model` can read it.
 """
 
 import argparse
 import json
+import os
 import sys
 import time
 
-import numpy as np
-from scipy.cluster.vq import kmeans2
-from scipy.linalg import LinAlgError, cho_factor, cho_solve
-from scipy.special import log_softmax, logsumexp
+# BLAS threads do not pay off for products of (d+1) x n matrices, and on a busy machine they made every product
+# several times slower. The limit must be set before numpy loads BLAS, and an explicit setting wins.
+for variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(variable, "1")
+
+import numpy as np  # noqa: E402
+from scipy.cluster.vq import kmeans2  # noqa: E402
+from scipy.linalg import LinAlgError, cho_factor, cho_solve  # noqa: E402
 
 LOG_2PI = np.log(2.0 * np.pi)
 
@@ -37,7 +44,7 @@ INIT_LABEL_WEIGHT = 0.9
 
 
 def read_csv(path, columns):
-    """Read the named columns of a numeric CSV with a header row; returns an array of shape (n, len(columns))."""
+    """Read the named columns of a numeric CSV with a header row into an array of shape (n, len(columns))."""
     with open(path, encoding="utf-8") as handle:
         header = handle.readline().strip().split(",")
     missing = [name for name in columns if name not in header]
@@ -51,9 +58,19 @@ def read_csv(path, columns):
     return values
 
 
-def with_intercept(x):
-    """Prepend a column of ones: (n, d) -> (n, d+1)."""
-    return np.hstack([np.ones((x.shape[0], 1)), x])
+def design_matrix(x):
+    """Covariates with an intercept row, one column per observation: (n, d) -> (d+1, n).
+
+    Every per-observation array in this file is stored component-major, (K, n) or (d+1, n), because numpy
+    reduces over a short leading axis much faster than over a short trailing one.
+    """
+    return np.vstack([np.ones((1, x.shape[0])), x.T])
+
+
+def log_sum_exp(values):
+    """log sum_k exp(values[k, i]) over axis 0 of a (K, n) array, stabilized by the column maximum; returns (n,)."""
+    largest = values.max(axis=0)
+    return largest + np.log(np.exp(values - largest).sum(axis=0))
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -61,20 +78,21 @@ def with_intercept(x):
 
 
 def log_gates(design, gates):
-    """log pi_ik for design (n, d+1) and gates (d+1, K); returns (n, K)."""
-    return log_softmax(design @ gates, axis=1)
+    """log pi_k(x_i) for design (d+1, n) and gates (d+1, K); returns (K, n)."""
+    linear = gates.T @ design
+    return linear - log_sum_exp(linear)
 
 
 def log_joint(design, y, gates, experts, variances):
-    """log pi_k(x_i) + log N(y_i; beta_k' x~_i, sigma_k^2); returns (n, K)."""
-    residuals = y[:, None] - design @ experts
-    log_normal = -0.5 * (LOG_2PI + np.log(variances)[None, :] + residuals**2 / variances[None, :])
+    """log pi_k(x_i) + log N(y_i; beta_k' x~_i, sigma_k^2) for design (d+1, n), y (n,); returns (K, n)."""
+    residuals = y - experts.T @ design
+    log_normal = -0.5 * (LOG_2PI + np.log(variances)[:, None] + residuals**2 / variances[:, None])
     return log_gates(design, gates) + log_normal
 
 
 def log_likelihood(design, y, gates, experts, variances):
     """Observed-data log-likelihood sum_i log f(y_i | x_i)."""
-    return float(logsumexp(log_joint(design, y, gates, experts, variances), axis=1).sum())
+    return float(log_sum_exp(log_joint(design, y, gates, experts, variances)).sum())
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -82,11 +100,12 @@ def log_likelihood(design, y, gates, experts, variances):
 
 
 def fit_gates(design, targets, gates, max_steps=100):
-    """Maximize Q(alpha) = sum_ik t_ik log pi_ik(alpha) over the first K-1 gate columns by Newton-Raphson.
+    """Maximize Q(alpha) = sum_ik t_ik log pi_k(x_i; alpha) over the first K-1 gate columns by Newton-Raphson.
 
-    design: (n, d+1); targets: (n, K), rows summing to 1; gates: (d+1, K) start, last column 0.
-    Iterates full Newton steps, halving a step until Q does not decrease, until the Newton decrement
-    g' H^-1 g / 2 falls below 1e-13 (1 + |Q|). Returns the new gates (d+1, K) with last column 0.
+    design: (d+1, n); targets: (K, n), columns summing to 1; gates: (d+1, K) start, last column 0.
+    Takes full Newton steps, halving a step until Q does not decrease, and stops after the step whose
+    Newton decrement g' H^-1 g / 2 (the predicted gain) is below 1e-12 (1 + |Q|).
+    Returns the new gates (d+1, K) with last column 0.
     """
     p, K = gates.shape
     free = K - 1
@@ -94,22 +113,20 @@ def fit_gates(design, targets, gates, max_steps=100):
     if free == 0:
         return gates
 
-    def objective(alpha):
-        return float(np.sum(targets * log_gates(design, alpha)))
-
-    value = objective(gates)
+    log_probabilities = log_gates(design, gates)
+    value = float(np.sum(targets * log_probabilities))
     for _ in range(max_steps):
-        probabilities = np.exp(log_gates(design, gates))
+        probabilities = np.exp(log_probabilities)
 
-        # Gradient block k: sum_i (t_ik - pi_ik) x~_i, shape (d+1, K-1), flattened column by column.
-        gradient = (design.T @ (targets - probabilities))[:, :free].ravel(order="F")
+        # Gradient row k: sum_i (t_ik - pi_ik) x~_i, shape (K-1, d+1), flattened row by row.
+        gradient = ((targets[:free] - probabilities[:free]) @ design.T).ravel()
 
         # Negative Hessian block (k, l): sum_i pi_ik (delta_kl - pi_il) x~_i x~_i', shape ((K-1)(d+1))^2.
         information = np.empty((free * p, free * p))
         for k in range(free):
             for l in range(k, free):
-                weights = probabilities[:, k] * ((k == l) - probabilities[:, l])
-                block = design.T @ (weights[:, None] * design)
+                weights = probabilities[k] * ((k == l) - probabilities[l])
+                block = (design * weights) @ design.T
                 information[k * p:(k + 1) * p, l * p:(l + 1) * p] = block
                 information[l * p:(l + 1) * p, k * p:(k + 1) * p] = block.T
 
@@ -118,43 +135,55 @@ def fit_gates(design, targets, gates, max_steps=100):
         except LinAlgError:
             step = np.linalg.lstsq(information, gradient, rcond=None)[0]
         decrement = 0.5 * float(gradient @ step)
-        if decrement < 1e-13 * (1.0 + abs(value)):
-            break
+        converged = decrement < 1e-12 * (1.0 + abs(value))
 
-        # Step halving: accept the first step length that does not decrease Q.
+        # Step halving: accept the first step length that does not decrease Q. Near the maximum the
+        # predicted gain is at rounding level, so a full step that loses no more than rounding is accepted.
+        slack = 1e-13 * (1.0 + abs(value)) if converged else 0.0
         length = 1.0
+        accepted = False
         while length > 1e-10:
             candidate = gates.copy()
-            candidate[:, :free] += length * step.reshape((p, free), order="F")
-            candidate_value = objective(candidate)
-            if candidate_value >= value:
+            candidate[:, :free] += length * step.reshape((free, p)).T
+            candidate_log = log_gates(design, candidate)
+            candidate_value = float(np.sum(targets * candidate_log))
+            if candidate_value >= value - slack:
+                accepted = True
+                break
+            if converged:
                 break
             length /= 2.0
-        else:
+        if accepted:
+            gates, log_probabilities, value = candidate, candidate_log, candidate_value
+        if converged or not accepted:
             break
-        gates, value = candidate, candidate_value
 
     return gates
 
 
 def fit_experts(design, y, responsibilities, variance_floor):
-    """Weighted least squares per expert. Returns experts (d+1, K) and variances (K,), floored at variance_floor."""
-    p = design.shape[1]
-    K = responsibilities.shape[1]
+    """Weighted least squares per expert.
+
+    design: (d+1, n); y: (n,); responsibilities: (K, n). Returns experts (d+1, K) and variances (K,),
+    each variance at least variance_floor.
+    """
+    p = design.shape[0]
+    K = responsibilities.shape[0]
     experts = np.empty((p, K))
     variances = np.empty(K)
 
     for k in range(K):
-        weights = responsibilities[:, k]
-        gram = design.T @ (weights[:, None] * design)
-        moment = design.T @ (weights * y)
+        weights = responsibilities[k]
+        weighted = design * weights
+        gram = weighted @ design.T
+        moment = weighted @ y
         try:
             experts[:, k] = cho_solve(cho_factor(gram), moment)
         except LinAlgError:
             experts[:, k] = np.linalg.lstsq(gram, moment, rcond=None)[0]
 
         # sigma_k^2 = sum_i tau_ik (y_i - beta_k' x~_i)^2 / sum_i tau_ik
-        residuals = y - design @ experts[:, k]
+        residuals = y - experts[:, k] @ design
         variances[k] = max(float(weights @ residuals**2) / max(float(weights.sum()), 1e-300), variance_floor)
 
     return experts, variances
@@ -164,9 +193,11 @@ def fit_experts(design, y, responsibilities, variance_floor):
 # Starts and EM loop
 
 
-def initial_labels(kind, design, y, K, rng):
-    """Hard labels (n,) of one start: k-means on x, k-means on (x, y), or nearest of K random rows in (x, y)."""
-    x = design[:, 1:]
+def initial_labels(kind, x, y, K, rng):
+    """Hard labels (n,) of one start: k-means on x, k-means on (x, y), or nearest of K random rows in (x, y).
+
+    x: (n, d), standardized; y: (n,).
+    """
     scaled_y = (y - y.mean()) / y.std()
     points = np.hstack([x, scaled_y[:, None]])
 
@@ -180,13 +211,14 @@ def initial_labels(kind, design, y, K, rng):
     return labels
 
 
-def initialize(kind, design, y, K, variance_floor, rng):
-    """Starting gates, experts and variances from smoothed hard labels."""
-    labels = initial_labels(kind, design, y, K, rng)
-    targets = np.full((design.shape[0], K), (1.0 - INIT_LABEL_WEIGHT) / K)
-    targets[np.arange(design.shape[0]), labels] += INIT_LABEL_WEIGHT
+def initialize(kind, x, y, K, variance_floor, rng):
+    """Starting gates, experts and variances from smoothed hard labels; x: (n, d) standardized."""
+    labels = initial_labels(kind, x, y, K, rng)
+    targets = np.full((K, x.shape[0]), (1.0 - INIT_LABEL_WEIGHT) / K)
+    targets[labels, np.arange(x.shape[0])] += INIT_LABEL_WEIGHT
 
-    gates = fit_gates(design, targets, np.zeros((design.shape[1], K)))
+    design = design_matrix(x)
+    gates = fit_gates(design, targets, np.zeros((design.shape[0], K)))
     experts, variances = fit_experts(design, y, targets, variance_floor)
     return gates, experts, variances
 
@@ -198,21 +230,21 @@ def run_em(design, y, start, variance_floor, tolerance, max_iterations):
     """
     gates, experts, variances = start
     joint = log_joint(design, y, gates, experts, variances)
-    log_density = logsumexp(joint, axis=1)
+    log_density = log_sum_exp(joint)
     loglik = float(log_density.sum())
     largest_decrease = 0.0
 
     iteration = 0
     for iteration in range(1, max_iterations + 1):
         # E-step: tau_ik = pi_ik N_ik / f_i.
-        responsibilities = np.exp(joint - log_density[:, None])
+        responsibilities = np.exp(joint - log_density)
 
         # M-step: gates to convergence, then the experts in closed form.
         gates = fit_gates(design, responsibilities, gates)
         experts, variances = fit_experts(design, y, responsibilities, variance_floor)
 
         joint = log_joint(design, y, gates, experts, variances)
-        log_density = logsumexp(joint, axis=1)
+        log_density = log_sum_exp(joint)
         previous, loglik = loglik, float(log_density.sum())
         change = (loglik - previous) / abs(previous)
         largest_decrease = max(largest_decrease, -change)
@@ -248,7 +280,8 @@ def fit(x, y, K, starts, seed, tolerance, max_iterations, log):
     constant = np.flatnonzero(scale == 0)
     if constant.size:
         raise SystemExit(f"error: feature column(s) {constant.tolist()} are constant; drop them from --features.")
-    design = with_intercept((x - mean) / scale)
+    standardized = (x - mean) / scale
+    design = design_matrix(standardized)
     variance_floor = 1e-6 * float(y.var())
 
     kinds = ["kmeans-x", "kmeans-xy", "random-rows"]
@@ -257,7 +290,7 @@ def fit(x, y, K, starts, seed, tolerance, max_iterations, log):
     finals = []
     for s in range(starts):
         kind = kinds[s % len(kinds)]
-        start = initialize(kind, design, y, K, variance_floor, generators[s])
+        start = initialize(kind, standardized, y, K, variance_floor, generators[s])
         gates, experts, variances, loglik, iterations, decrease = run_em(design, y, start, variance_floor, tolerance, max_iterations)
         finals.append(loglik)
         log(f"start {s + 1}/{starts} ({kind}): log-likelihood {loglik:.6f} after {iterations} iterations")
@@ -308,11 +341,11 @@ def main(argv=None):
     seconds = time.perf_counter() - started
 
     # The returned model is on the original scale, so its training log-likelihood is recomputed as a check.
-    train_check = log_likelihood(with_intercept(x), y, gates, experts, variances)
+    train_check = log_likelihood(design_matrix(x), y, gates, experts, variances)
     test_loglik = None
     if arguments.test:
         test = read_csv(arguments.test, features + [arguments.target])
-        test_loglik = log_likelihood(with_intercept(test[:, :-1]), test[:, -1], gates, experts, variances)
+        test_loglik = log_likelihood(design_matrix(test[:, :-1]), test[:, -1], gates, experts, variances)
 
     output = {
         "train_loglik": train_check,

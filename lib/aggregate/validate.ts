@@ -93,8 +93,9 @@ export function validateReducedSize(K: number, L: number): void {
 
 /**
  * Reads the support points: a Float64Array of S × d covariates (row-major) or a Dataset, which also carries
- * responses. Checks that there is at least one point, that the shape and feature names match the models,
- * and that every value is finite (the error names the row and the column).
+ * responses. A Dataset whose responses are all NaN (covariates only, as `otmoe aggregate` and the Gaussian
+ * support source build them) gives points without responses. Checks that there is at least one point, that
+ * the shape and feature names match the models, and that every value is finite (the error names the row and the column).
  */
 export function readSupportPoints(support: Float64Array | Dataset, d: number, features: readonly string[]): SupportPoints {
   let points: SupportPoints;
@@ -120,7 +121,8 @@ export function readSupportPoints(support: Float64Array | Dataset, d: number, fe
     if (support.x.length !== support.n * d || support.y.length !== support.n) {
       throw new Error(`Support dataset has ${support.x.length} covariate values and ${support.y.length} responses for n = ${support.n} rows; fix its shape.`);
     }
-    points = { S: support.n, d, features: features.slice(), x: support.x, y: support.y };
+    const covariatesOnly = support.y.every((value) => Number.isNaN(value));
+    points = { S: support.n, d, features: features.slice(), x: support.x, ...(covariatesOnly ? {} : { y: support.y }) };
   }
 
   if (points.S === 0) {

@@ -47,6 +47,11 @@ export interface StudyOptions {
   truth?: MoEModel;
   /** Expert pairing for parameter MSE. Default "canonical". */
   alignment?: ExpertAlignment;
+  /**
+   * The pooled training data for the global fit, in their original row order; the shards are concatenated
+   * when omitted. Passing it makes the global fit independent of how the rows were split.
+   */
+  pooled?: Dataset;
   /** Progress messages for long runs. */
   onProgress?: (message: string) => void;
   signal?: AbortSignal;
@@ -101,6 +106,10 @@ export async function runDistributedStudy(shards: readonly Dataset[], test: Data
     if (!STUDY_METHODS.includes(method)) throw new Error(`Unknown method '${method}'; choose from ${STUDY_METHODS.join(", ")}.`);
   }
 
+  if (options.methods.includes("ot-posterior") && options.support && !("given" in options.support) && options.support.source === "gaussian") {
+    throw new Error("Method 'ot-posterior' needs responses at the support points, which Gaussian support points lack; use support source 'pooled' or 'machine'.");
+  }
+
   // Support points: needed by every aggregation and by the divergence metric.
   let support: Dataset;
   let supportBytes = 0;
@@ -114,7 +123,7 @@ export async function runDistributedStudy(shards: readonly Dataset[], test: Data
 
   if (options.methods.includes("global")) {
     progress("global EM fit on the pooled data");
-    const pooled = poolShards(shards);
+    const pooled = options.pooled ?? poolShards(shards);
     const fit = await fitMoEParallel(pooled, { ...options.em, K: options.K, seed, signal: options.signal, concurrency: options.concurrency });
     results.push({
       method: "global",
