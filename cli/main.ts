@@ -1,15 +1,8 @@
 #!/usr/bin/env node
 import { Command } from "commander";
 
-import { runAggregate } from "./aggregate";
-import { runDistributed } from "./distributed";
-import { runEvaluate } from "./evaluate";
-import { runFit } from "./fit";
-import { runFitLocal } from "./fit-local";
-import { runMmashCommand } from "./mmash";
-import { runPredict } from "./predict";
-import { runSimulate } from "./simulate";
-import { runSweepCommand, runSweepMerge } from "./sweep";
+// Each command module is loaded when its command runs, so that start-up stays fast: the MMASH, sweep
+// and report commands pull in mathjs, papaparse and plotly.js, which take about a second to load.
 
 const program = new Command();
 program
@@ -29,7 +22,7 @@ program
   .option("--tol <number>", "relative log-likelihood change that stops EM", "1e-6")
   .option("--max-iter <number>", "maximum EM iterations per start", "1000")
   .requiredOption("--out <file>", "model file to write (JSON)")
-  .action((options) => runFit(options));
+  .action(async (options) => (await import("./fit")).runFit(options));
 
 program
   .command("predict")
@@ -37,7 +30,7 @@ program
   .requiredOption("--model <file>", "model file written by 'otmoe fit'")
   .requiredOption("--data <file>", "CSV with the model's feature columns")
   .requiredOption("--out <file>", "CSV of predictions to write")
-  .action((options) => runPredict(options));
+  .action(async (options) => (await import("./predict")).runPredict(options));
 
 program
   .command("fit-local")
@@ -51,7 +44,7 @@ program
   .requiredOption("--out <file>", "model file to write")
   .option("--support-out <file>", "also write a sample of this machine's rows as support points")
   .option("--support-size <number>", "rows in the support sample", "500")
-  .action((options) => runFitLocal(options));
+  .action(async (options) => (await import("./fit-local")).runFitLocal(options));
 
 program
   .command("aggregate")
@@ -62,7 +55,7 @@ program
   .option("--method <name>", "ot, ot-posterior, average, aligned, medoid or greedy", "ot")
   .option("--seed <number>", "seed of the random starts", "0")
   .requiredOption("--out <file>", "merged model file to write")
-  .action((options) => runAggregate(options));
+  .action(async (options) => (await import("./aggregate")).runAggregate(options));
 
 program
   .command("distributed")
@@ -84,7 +77,7 @@ program
   .option("--concurrency <number>", "worker threads for the local fits (default: cores)")
   .option("--shards-dir <folder>", "also write each machine's CSV and test.csv there")
   .requiredOption("--out <file>", "results JSON to write")
-  .action((options) => runDistributed(options));
+  .action(async (options) => (await import("./distributed")).runDistributed(options));
 
 program
   .command("evaluate")
@@ -94,7 +87,7 @@ program
   .requiredOption("--target <column>", "response column")
   .option("--truth <file>", "true model file, for parameter MSE and the transportation divergence")
   .option("--labels <column>", "column of true expert labels, for Rand index, ARI and clustering error")
-  .action((options) => runEvaluate(options));
+  .action(async (options) => (await import("./evaluate")).runEvaluate(options));
 
 program
   .command("simulate")
@@ -103,7 +96,7 @@ program
   .option("--seed <number>", "seed of the draw", "0")
   .requiredOption("--out <file>", "CSV to write")
   .option("--truth-out <file>", "also write the true model file")
-  .action((options) => runSimulate(options));
+  .action(async (options) => (await import("./simulate")).runSimulate(options));
 
 program
   .command("mmash")
@@ -122,7 +115,7 @@ program
   .option("--seed <number>", "seed of the splits, the fits and the support points", "0")
   .option("--quick", "small run on 6 participants (M = 4, 2 held out, S = 500), for tests")
   .option("--no-images", "skip the PNG figures (the HTML figures are always written)")
-  .action((options) => runMmashCommand(options));
+  .action(async (options) => (await import("./mmash")).runMmashCommand(options));
 
 program
   .command("sweep")
@@ -131,18 +124,29 @@ program
   .option("--replicates <number>", "replicates per setting (default 50, or 2 with --quick)")
   .option("--quick", "small data and few grid points instead of the published settings")
   .option("--shard <i/n>", "run only shard i of n (1-based), e.g. as one task of a cluster array job")
-  .option("--cache <folder>", "folder of the cell cache", ".cache/sweep")
+  .option("--cache <folder>", "folder of the cell cache (default: .cache/<experiment>)")
   .option("--seed <number>", "base seed; replicate r uses seed + r", "0")
   .option("--concurrency <number>", "worker threads for the local fits, 0 for none (default: cores, or 0 with --quick)")
   .requiredOption("--out <file>", "results table to write (CSV, with a JSON copy and a .summary.csv beside it)")
-  .action((options) => runSweepCommand(options));
+  .action(async (options) => (await import("./sweep")).runSweepCommand(options));
 
 program
   .command("sweep-merge")
   .description("join the results tables of the shards of one sweep")
   .argument("<tables...>", "results tables written by 'otmoe sweep --shard' (CSV; their JSON copies are read when present)")
   .requiredOption("--out <file>", "merged table to write (CSV, with a JSON copy and a .summary.csv beside it)")
-  .action((tables: string[], options) => runSweepMerge(tables, options));
+  .action(async (tables: string[], options) => (await import("./sweep")).runSweepMerge(tables, options));
+
+program
+  .command("report")
+  .description("rerun the quickstart and every synthetic sweep, then write all tables and figures (PNG, HTML, Markdown, CSV)")
+  .option("--out <folder>", "report folder", "reports")
+  .option("--cache-root <folder>", "the sweeps cache their cells in <folder>/<experiment>, as 'otmoe sweep' does by default", ".cache")
+  .option("--no-cache", "recompute every cell")
+  .option("--full", "published settings instead of the quick ones (hours, unless 'otmoe sweep' already cached the cells)")
+  .option("--replicates <number>", "replicates per setting (default 2 quick, 50 with --full)")
+  .option("--no-images", "skip the PNG images (the HTML figures are always written)")
+  .action(async (options) => (await import("./report")).runReportCommand(options));
 
 program.parseAsync().catch((error: Error) => {
   console.error(`otmoe: ${error.message}`);

@@ -189,6 +189,23 @@ export function emPass(
       responseSquares[k] += w * yi * yi;
       const wy = w * yi;
       for (let a = 0; a < p; a++) rhs[k * p + a] += wy * xTilde[a];
+    }
+
+    // Two experts per sweep over the packed x̃x̃ᵀ, which halves its loads (the hottest loop of EM).
+    let k = 0;
+    for (; k + 1 < K; k += 2) {
+      const w0 = tau[rowK + k];
+      const w1 = tau[rowK + k + 1];
+      const offset0 = k * triangle;
+      const offset1 = offset0 + triangle;
+      for (let u = 0; u < triangle; u++) {
+        const value = source[sourceOffset + u];
+        packedGrams[offset0 + u] += w0 * value;
+        packedGrams[offset1 + u] += w1 * value;
+      }
+    }
+    if (k < K) {
+      const w = tau[rowK + k];
       const offset = k * triangle;
       for (let u = 0; u < triangle; u++) packedGrams[offset + u] += w * source[sourceOffset + u];
     }
