@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { resolve } from 'node:path';
 
 import type { FeatureSpec } from '../lib/data/features';
@@ -46,7 +47,9 @@ export async function runMmashCommand(options: MmashCommandOptions): Promise<voi
   if (options.participants !== undefined) experiment.participants = parseList(options.participants, '--participants').map((item) => (/^\d+$/.test(item) ? Number(item) : item));
   if (options.features !== undefined) experiment.features = parseFeatureSpecs(options.features);
 
+  // The local fits add one abort listener per machine, more than Node's default warning limit of 10.
   const controller = new AbortController();
+  setMaxListeners(0, controller.signal);
   const onInterrupt = (): void => {
     console.error('otmoe mmash: interrupted; stopping the running fit, no output file is written');
     controller.abort();

@@ -1,5 +1,6 @@
+import { setMaxListeners } from "node:events";
 import { mkdirSync } from "node:fs";
-import { dirname } from "node:path";
+import { dirname, join } from "node:path";
 
 import { headlineTable } from "../lib/experiments/synthetic-tables";
 import { runSyntheticSweep, SYNTHETIC_EXPERIMENTS, type SyntheticExperimentName } from "../lib/experiments/synthetic";
@@ -16,7 +17,7 @@ export interface SweepCommandOptions {
   replicates?: string;
   quick?: boolean;
   shard?: string;
-  cache: string;
+  cache?: string;
   seed: string;
   concurrency?: string;
   out: string;
@@ -38,9 +39,12 @@ export async function runSweepCommand(options: SweepCommandOptions): Promise<voi
     throw new Error(`--concurrency must be a whole number >= 0 but got '${options.concurrency}'.`);
   }
   const shard = options.shard !== undefined ? parseShard(options.shard) : undefined;
+  const cacheDir = options.cache ?? join(".cache", experiment);
   mkdirSync(dirname(options.out), { recursive: true });
 
   const controller = new AbortController();
+  // Each local fit of a cell listens on the signal, so M machines add M listeners; 0 lifts Node's limit of 10.
+  setMaxListeners(0, controller.signal);
   process.once("SIGINT", () => {
     process.stderr.write("\ninterrupted: stopping the running cell; finished cells stay in the cache\n");
     controller.abort();
@@ -54,7 +58,7 @@ export async function runSweepCommand(options: SweepCommandOptions): Promise<voi
       replicates: options.replicates !== undefined ? parsePositiveInteger(options.replicates, "--replicates") : undefined,
       concurrency,
       seed,
-      cacheDir: options.cache,
+      cacheDir,
       shard,
       signal: controller.signal,
       onProgress: progressLine(label),
@@ -68,7 +72,7 @@ export async function runSweepCommand(options: SweepCommandOptions): Promise<voi
   }
 
   writeOutputs(result.table, options.out);
-  console.log(`${result.cells} cells (${result.computed} computed, ${result.cached} from the cache ${options.cache}) in ${result.seconds.toFixed(1)} s`);
+  console.log(`${result.cells} cells (${result.computed} computed, ${result.cached} from the cache ${cacheDir}) in ${result.seconds.toFixed(1)} s`);
 }
 
 /** `otmoe sweep-merge`: joins the tables of the shards of one sweep and writes the whole table and its summary. */
@@ -77,8 +81,8 @@ export function runSweepMerge(files: string[], options: { out: string }): void {
   const merged = mergeSweepTables(tables, files);
   const missing = missingCells(merged);
   if (missing.length > 0) {
-    const shown = missing.slice(0, 10).join(", ") + (missing.length > 10 ? ", ..." : "");
-    console.error(`otmoe: warning: ${missing.length} of ${merged.totalCells} cells have no rows (cells ${shown}); a shard is missing or unfinished.`);
+    const listed = missing.slice(0, 10).join(", ") + (missing.length > 10 ? ", ..." : "");
+    console.error(`otmoe: warning: ${missing.length} of ${merged.totalCells} cells have no rows (cells ${listed}); a shard is missing or unfinished.`);
   }
   mkdirSync(dirname(options.out), { recursive: true });
   writeOutputs(merged, options.out);

@@ -109,7 +109,8 @@ describe('MMASH experiment', () => {
     assert.deepEqual(data.table.data.y, plain.data.y);
     assert.deepEqual(data.table.rowsPerParticipant, plain.rowsPerParticipant);
     for (let i = 0; i < data.table.data.n; i++) {
-      assert.ok(data.hourOfDay[i] >= 0 && data.hourOfDay[i] < 24, `hour ${data.hourOfDay[i]} at row ${i}`);
+      assert.ok(data.hourOfDay[i] >= 0, `hour ${data.hourOfDay[i]} at row ${i}`);
+      assert.ok(data.hourOfDay[i] < 24, `hour ${data.hourOfDay[i]} at row ${i}`);
       assert.ok(data.day[i] === 1 || data.day[i] === 2, `day ${data.day[i]} at row ${i}`);
     }
   });
@@ -128,7 +129,9 @@ describe('MMASH experiment', () => {
       for (const key of ['testMeanLogLikelihood', 'rmse', 'rpe', 'mae', 'wallSeconds'] as const) {
         assert.ok(Number.isFinite(row[key]), `${key} = ${row[key]} for ${where}`);
       }
-      assert.ok(row.rmse > 0 && row.rmse < 60, `RMSE ${row.rmse} beats/min for ${where}`);
+      assert.ok(row.rmse > 0, `RMSE ${row.rmse} beats/min for ${where}`);
+      // The baselines that merge parameters can predict far off; the global and OT models must not.
+      if (row.method !== 'average') assert.ok(row.rmse < 40, `RMSE ${row.rmse} beats/min for ${where}`);
       assert.ok(row.bytes > 0, `bytes ${row.bytes} for ${where}`);
       assert.equal(row.rounds, 1, `rounds for ${where}`);
     }

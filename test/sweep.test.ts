@@ -4,10 +4,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, test } from "node:test";
 
+import { drawReplicate, studyCell } from "../lib/experiments/synthetic-cells";
+import { syntheticPlan } from "../lib/experiments/synthetic-config";
 import { cellKey } from "../lib/sweep/cache-key";
 import { expandGrid } from "../lib/sweep/grid";
 import { formatProgress, progressLine, type SweepProgress } from "../lib/sweep/progress";
-import { flattenMethodResult } from "../lib/sweep/rows";
+import { flattenMethodResult, type CellRow } from "../lib/sweep/rows";
 import { runSweep, type CellFunction, type SweepOptions } from "../lib/sweep/runner";
 import { parseShard } from "../lib/sweep/shard";
 import { formatMeanSd, meanAndSd, ratioToReference, summarizeSweep } from "../lib/sweep/summary";
@@ -25,7 +27,7 @@ const GRID = { profile: ["balanced", "severe"], M: [4, 16, 64] };
 const REPLICATES = 2;
 const CELLS = 6 * REPLICATES;
 
-/** A deterministic cell: two methods whose values depend only on the setting and the seed; counts its calls. */
+/** Returns a deterministic cell function (two methods, values from the setting and the seed) that counts its calls. */
 function countingCell(): { cell: CellFunction; calls: () => number } {
   let calls = 0;
   const cell: CellFunction = (setting, replicate, seed) => {
@@ -293,5 +295,49 @@ describe("shards and summaries", () => {
     assert.equal(row.aggregationSeconds, 1);
     assert.equal(row.bytes, 1234);
     assert.equal(row.warnings, 2);
+  });
+});
+
+describe("synthetic study cell", () => {
+  // Small but complete: 1500 points, 2 machines, one EM start, every method.
+  const config = { ...syntheticPlan("noniid", true).config, federatedRounds: [1, 5] };
+  const cell = studyCell(config, { concurrency: 0 });
+  const context = { report: () => undefined };
+  const common = { profile: "balanced", n: 1500, M: 2, supportSize: 200 };
+
+  test("IID cell has one row per method", async () => {
+    const rows = (await cell({ scenario: "iid", mixing: null, ...common }, 1, 1, context)) as CellRow[];
+    assert.deepEqual(
+      rows.map((row) => row.method),
+      ["global", "ot", "ot-posterior", "average", "aligned", "medoid", "greedy", "fedem@1", "fedem@5"],
+    );
+    for (const row of rows) {
+      assert.equal(typeof row.meanLogLikelihood, "number", `${row.method} has no test log-likelihood`);
+      assert.equal(typeof row.adjustedRandIndex, "number", `${row.method} has no ARI`);
+      assert.equal(typeof row.parameterMse, "number", `${row.method} has no parameter MSE`);
+    }
+    const global = rows.find((row) => row.method === "global")!;
+    assert.equal(global.rounds, 1);
+    assert.equal(rows.find((row) => row.method === "fedem@5")!.rounds, 6);
+  });
+
+  test("D3 cell drops the equal-K methods", async () => {
+    const rows = (await cell({ scenario: "d3", mixing: null, ...common }, 1, 1, context)) as CellRow[];
+    assert.deepEqual(
+      rows.map((row) => row.method),
+      ["global", "ot", "ot-posterior", "greedy", "fedem@1", "fedem@5"],
+    );
+  });
+
+  test("same seed gives the same data", () => {
+    const setting = { scenario: "shift", mixing: 0.5, ...common };
+    const first = drawReplicate(setting, "shift", config, 7);
+    const second = drawReplicate(setting, "shift", config, 7);
+    const other = drawReplicate(setting, "shift", config, 8);
+    assert.deepEqual(first.shards[1].y, second.shards[1].y);
+    assert.deepEqual(first.test.x, second.test.x);
+    assert.notDeepEqual(first.test.y, other.test.y);
+    assert.equal(first.shards.length, 2);
+    assert.equal(first.test.n, 300);
   });
 });

@@ -16,7 +16,6 @@ interface PapaParse {
   parse(text: string, config: { delimiter: string; header: false; skipEmptyLines: false; step(result: PapaStepResult): void }): void;
 }
 
-// NOTE: papaparse is installed as a dependency of danfojs-node and is not listed in package.json itself.
 const Papa: PapaParse = require('papaparse');
 
 /** Callbacks of parseCsv: the header once, then each data row with its 1-based line number. */

@@ -32,14 +32,14 @@ export interface ExpertScatterOptions {
 
 /**
  * Builds a scatter of heart rate against one covariate, each point coloured by its most probable expert given
- * (x, y), argmax_k τ_k(x, y), with each expert's regression line β_kᵀx̃ along that covariate while the other
- * covariates stay at their means over `data`.
+ * (x, y), argmax_k τ_k(x, y). Each expert's regression line β_kᵀx̃ is drawn along that covariate, with the other
+ * covariates at their means over `data`.
  */
 export function expertScatterFigure(model: MoEModel, data: Dataset, options: ExpertScatterOptions): Figure {
   const { n, d } = data;
   const j = options.feature;
   const labels = predictLabels(model, data, 'posterior');
-  const shown = sampleRows(n, options.maxPoints, options.seed);
+  const plotted = sampleRows(n, options.maxPoints, options.seed);
 
   // Covariate means x̄ and the range of the plotted covariate.
   const means = new Float64Array(d);
@@ -53,7 +53,7 @@ export function expertScatterFigure(model: MoEModel, data: Dataset, options: Exp
 
   const traces: Data[] = [];
   for (let k = 0; k < model.K; k++) {
-    const rows = shown.filter((i) => labels[i] === k);
+    const rows = plotted.filter((i) => labels[i] === k);
     traces.push({
       type: 'scatter',
       mode: 'markers',
@@ -238,6 +238,8 @@ export function speedUpFigure(rows: readonly MmashResultRow[], scenarios: readon
       name: scenario.title,
       x: scenarioRows.map((row) => row.method),
       y: scenarioRows.map((row) => row.speedUp as number),
+      texttemplate: '%{y:.2g}',
+      textposition: 'outside',
       marker: { color: traceColor(s) },
     };
   });

@@ -54,7 +54,7 @@ export interface MmashExperimentOptions {
   tolerance?: number;
   /** Maximum EM iterations per start. Default 1000. */
   maxIterations?: number;
-  /** Snapshot rounds of federated EM. Default [1, 5, 20]. */
+  /** Snapshot rounds of federated EM. Default [1, 5, 20, 100]. */
   federatedRounds?: readonly number[];
   /** Worker threads for the local fits. Default: available cores. */
   concurrency?: number;
@@ -65,7 +65,7 @@ export interface MmashExperimentOptions {
   /** Participant of the gate-probability figure, as a number or 'user_<id>'. Default the first participant loaded. */
   gateParticipant?: number | string;
   onProgress?: (progress: MmashProgress) => void;
-  /** Stops the run between steps and inside the EM fits; no output file is written after it fires. */
+  /** Abort signal, checked between steps and inside the EM fits. No output file is written after it fires. */
   signal?: AbortSignal;
 }
 
@@ -94,7 +94,7 @@ export interface MmashSettings {
 
 /**
  * Smaller settings for tests and quick looks: 6 participants, M = 4 machines on the random split, 2 participants
- * held out and 500 support points. At the minute resolution the whole run takes well under a minute.
+ * held out and 500 support points.
  */
 export const MMASH_QUICK_OPTIONS = {
   participants: [1, 2, 3, 4, 5, 6],
@@ -132,7 +132,7 @@ export function resolveMmashOptions(options: MmashExperimentOptions): MmashSetti
     starts: options.starts ?? 2,
     tolerance: options.tolerance ?? 1e-6,
     maxIterations: options.maxIterations ?? 1000,
-    federatedRounds: [...(options.federatedRounds ?? [1, 5, 20])],
+    federatedRounds: [...(options.federatedRounds ?? [1, 5, 20, 100])],
     concurrency: options.concurrency ?? availableParallelism(),
     outDir: options.outDir === undefined ? defaultMmashOutDir() : options.outDir,
     images: options.images ?? true,
@@ -158,7 +158,7 @@ export function resolveMmashOptions(options: MmashExperimentOptions): MmashSetti
 
   checkList('methods', settings.methods, STUDY_METHODS);
   checkList('scenarios', settings.scenarios, MMASH_SCENARIOS);
-  if (settings.federatedRounds.length === 0) throw new Error('federatedRounds is empty. Give at least one round, e.g. [1, 5, 20].');
+  if (settings.federatedRounds.length === 0) throw new Error('federatedRounds is empty. Give at least one round, e.g. [1, 5, 20, 100].');
   for (const round of settings.federatedRounds) requireInteger('federatedRounds entry', round, 1);
 
   const G = participants.length;

@@ -1,7 +1,10 @@
 /**
- * Writes the outputs of the MMASH experiment so that an interrupted run leaves no partial file: every file is
- * first written into a staging folder inside the output folder, and only after all of them are complete is
- * each one renamed into place. A rename within one file system replaces the target in a single step.
+ * Writes the outputs of the MMASH experiment so that an interrupted run leaves no partial file. Every file is
+ * first written into a staging folder inside the output folder. Only after all of them are complete is each one
+ * renamed into place, and a rename within one file system replaces the target in a single step.
+ *
+ * NOTE: a process killed while writing (SIGKILL, or a second Ctrl-C) leaves its hidden `.staging-<pid>-<time>`
+ * folder behind. Nothing reads it, so it can be deleted.
  */
 import { copyFileSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';

@@ -1,6 +1,6 @@
 /**
- * The three train/test designs of the MMASH experiment: which rows each machine holds and which rows are
- * held out for testing.
+ * The three train/test designs of the MMASH experiment: the rows of each machine and the rows held out for
+ * testing.
  */
 import { leaveGroupsOut, sampleGroups, trainTestSplit } from '../distributed/holdout';
 import { splitByGroup, splitEqual } from '../distributed/split';
@@ -16,7 +16,7 @@ export interface MmashScenario {
   id: MmashScenarioId;
   /** One line for tables and figure legends, e.g. "random split, M = 16". */
   title: string;
-  /** What the machines hold and what is held out, in a full sentence. */
+  /** Sentence that names the machines' rows and the test rows. */
   description: string;
   /** Row indices of each machine, length M, each ascending. */
   machineRows: Int32Array[];
@@ -36,7 +36,7 @@ export interface ScenarioInput {
 }
 
 /**
- * Random split: a random `testFraction` of all rows is held out, and the other rows are shared at random
+ * Builds the random split: a random `testFraction` of all rows is held out, and the other rows are shared at random
  * among `machines` machines of equal size (sizes differ by at most one row).
  */
 export function randomSplitScenario(input: ScenarioInput, machines: number, testFraction: number, seed: number): MmashScenario {
@@ -54,7 +54,7 @@ export function randomSplitScenario(input: ScenarioInput, machines: number, test
 }
 
 /**
- * One machine per participant (the natural non-IID split): a random `testFraction` of each participant's rows
+ * Builds the one-machine-per-participant split (the natural non-IID split): a random `testFraction` of each participant's rows
  * is held out, so every participant is present in both the training and the test set.
  */
 export function perParticipantScenario(input: ScenarioInput, testFraction: number, seed: number): MmashScenario {
@@ -79,7 +79,7 @@ export function perParticipantScenario(input: ScenarioInput, testFraction: numbe
   return {
     id: 'per-participant',
     title: `one machine per participant, M = ${M}`,
-    description: `One machine per participant (M = ${M}): ${percent(testFraction)} of each participant's rows at random are test rows, and each machine holds the other rows of its participant.`,
+    description: `One machine per participant (M = ${M}): ${percent(testFraction)} of each participant's rows at random are test rows, and each machine has the other rows of its participant.`,
     machineRows: parts.map((part) => Int32Array.from(part, (r) => trainRows[r])),
     testRows: Int32Array.from(test).sort(),
     heldOutParticipants: [],
@@ -87,7 +87,7 @@ export function perParticipantScenario(input: ScenarioInput, testFraction: numbe
 }
 
 /**
- * Leave participants out: `heldOut` participants drawn at random form the test set, and each of the other
+ * Builds the leave-participants-out split: `heldOut` participants drawn at random form the test set, and each of the other
  * participants is one machine, so the test participants are never seen in training.
  */
 export function leaveParticipantsOutScenario(input: ScenarioInput, heldOut: number, seed: number): MmashScenario {

@@ -1,7 +1,7 @@
 /**
  * The MMASH experiment: heart rate (beats/min) regressed on activity and posture covariates of 22 participants'
- * wrist actigraphy with K experts, learned by every method of the distributed study in three train/test designs
- * (random split, one machine per participant, leave participants out).
+ * wrist actigraphy with K experts. Every method of the distributed study learns the model in three train/test
+ * designs: random split, one machine per participant, and leave participants out.
  */
 import { performance } from 'node:perf_hooks';
 
@@ -169,14 +169,14 @@ function buildFigures(data: MmashExperimentData, scenarios: readonly MmashScenar
   const figures: MmashFigure[] = [];
   const legends = scenarios.map(({ scenario }) => ({ id: scenario.id, title: scenario.title }));
 
-  const shown = scenarios[0];
-  const model = pickFigureModel(shown.study.results);
-  const modelName = `${FIGURE_MODEL_NAMES[model.method] ?? model.method} model, ${shown.scenario.title}`;
+  const figureScenario = scenarios[0];
+  const model = pickFigureModel(figureScenario.study.results);
+  const modelName = `${FIGURE_MODEL_NAMES[model.method] ?? model.method} model, ${figureScenario.scenario.title}`;
 
   const featureIndex = Math.max(0, table.data.features.indexOf('log1p_vm'));
   figures.push({
     name: 'experts-vs-activity',
-    figure: expertScatterFigure(model.model, subsetRows(table.data, shown.scenario.testRows), {
+    figure: expertScatterFigure(model.model, subsetRows(table.data, figureScenario.scenario.testRows), {
       feature: featureIndex,
       expression: table.features[featureIndex].expression,
       title: `Heart rate of the test rows and the experts of the ${modelName} (other covariates at their means)`,

@@ -40,7 +40,7 @@ export function studyCell(config: SyntheticConfig, run: CellRunOptions): CellFun
       seed,
       testLabels: replicate.testLabels,
       truth: replicate.truth,
-      // The true intercepts of D2 and D3 all tie at 0, so canonical order says nothing; match experts instead.
+      // The true intercepts of D2 and D3 all tie at 0, so the canonical order pairs experts arbitrarily; match them instead.
       alignment: "matched",
       onProgress: context.report,
       signal: context.signal,

@@ -46,8 +46,15 @@ const ALL_METHODS: StudyMethod[] = ["global", "ot", "ot-posterior", "average", "
  */
 const FULL_BASE = { n: 100_000, M: 16, S: 2000, starts: 2, replicates: 50 };
 
-/** Quick settings for notebooks, tests and the report: small data, few grid points, two replicates. */
-const QUICK_BASE = { n: 4000, M: 4, S: 500, starts: 1, replicates: 2 };
+/** Snapshot rounds of federated EM; quick runs stop at 20 rounds to save time. */
+const FULL_ROUNDS = [1, 5, 20, 100];
+const QUICK_ROUNDS = [1, 5, 20];
+
+/**
+ * Quick settings for notebooks, tests and the report: small data (1600 training points per machine, about
+ * eight per parameter of a local model with d = 20 and K = 5), few grid points, one EM start, two replicates.
+ */
+const QUICK_BASE = { n: 8000, M: 4, S: 500, starts: 1, replicates: 2 };
 
 /** Returns the plan of an experiment: its grid, fixed configuration and default number of replicates. */
 export function syntheticPlan(experiment: SyntheticExperimentName, quick: boolean): SyntheticPlan {
@@ -57,7 +64,7 @@ export function syntheticPlan(experiment: SyntheticExperimentName, quick: boolea
     testFraction: 0.2,
     methods: ALL_METHODS,
     starts: base.starts,
-    federatedRounds: [1, 5, 20],
+    federatedRounds: quick ? QUICK_ROUNDS : FULL_ROUNDS,
     supportSizes: [],
     supportSources: [],
     evaluationSupportSize: base.S,
@@ -80,7 +87,7 @@ export function syntheticPlan(experiment: SyntheticExperimentName, quick: boolea
         experiment,
         config,
         replicates: base.replicates,
-        grid: { profile: ["balanced"], n: quick ? [2000, 4000, 8000] : [100_000, 300_000, 1_000_000], M: [base.M], supportSize: [base.S] },
+        grid: { profile: ["balanced"], n: quick ? [3000, 6000, 12_000] : [100_000, 300_000, 1_000_000], M: [base.M], supportSize: [base.S] },
       };
     case "support":
       return {

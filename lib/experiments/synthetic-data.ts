@@ -15,7 +15,7 @@ export interface SyntheticReplicate {
   truth: MoEModel;
 }
 
-/** How the training points of design D2 are split over the machines. */
+/** Split of the training points of design D2 over the machines. */
 export type MachineSplitKind =
   | { kind: "iid" }
   /** Covariate shift: machines take slabs of a random projection; `mixing` in [0, 1] shuffles that fraction of points. */

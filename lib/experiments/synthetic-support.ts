@@ -19,8 +19,9 @@ import type { SyntheticConfig } from "./synthetic-config";
  * once, then aggregates them with every support size S of `config.supportSizes` drawn from every source of
  * `config.supportSources`, by OT with support-only gating ("ot") and with posterior gating ("ot-posterior";
  * left out for the Gaussian source, whose draws have no responses). Rows carry the columns supportSource,
- * supportSize (the requested S) and supportPoints (the points drawn: the pooled source rounds each machine's
- * share, and the machine source takes at most that machine's rows); the global row has null there. The transportation divergence to the truth is measured on one
+ * supportSize (the requested S) and supportPoints (the points drawn), which is null in the global row.
+ * supportPoints can differ from S because the pooled source rounds each machine's share, and the machine
+ * source takes at most that machine's rows. The transportation divergence to the truth is measured on one
  * fixed pooled support of `config.evaluationSupportSize` points, so that it does not change with S.
  */
 export function supportCell(config: SyntheticConfig, run: CellRunOptions): CellFunction {

@@ -1,8 +1,8 @@
 /**
- * The synthetic experiments: design D2 with every method (d2), scaling in the number of machines (scaling-m)
- * and in the number of points (scaling-n), support size and source with posterior versus support-only gating
- * (support), and non-IID machines by covariate shift and design D3 (noniid). Each runs as a sweep; see
- * syntheticPlan for the grids of the quick and the published settings.
+ * The synthetic experiments, each run as a sweep: design D2 with every method (d2), and scaling in the number
+ * of machines (scaling-m) and of points (scaling-n). The support experiment varies the support size and source
+ * and compares posterior with support-only gating, and noniid splits by covariate shift and runs design D3.
+ * syntheticPlan gives the grids of the quick and the published settings.
  */
 import { availableParallelism } from "node:os";
 

@@ -22,12 +22,12 @@ export const D2_BOX_METRICS: readonly MetricSpec[] = [
  */
 export const OFF_SCALE_METHODS: readonly string[] = ["average", "fedem@1"];
 
-/** The D2 comparison table: per profile and method, each headline metric as mean ± sd over replicates. */
+/** Builds the D2 comparison table: per profile and method, each headline metric as mean ± sd over replicates. */
 export function d2ComparisonTable(table: SweepTable) {
   return headlineTable(table);
 }
 
-/** Box plots of the D2 metrics by method for one imbalance profile, parameter MSE on a log axis. */
+/** Plots the D2 metrics by method as box plots for one imbalance profile, parameter MSE on a log axis. */
 export function d2BoxPlots(table: SweepTable, profile: string, excluded: readonly string[] = OFF_SCALE_METHODS): Figure {
   const rows = table.rows.filter((row) => row.profile === profile && !excluded.includes(row.method));
   const replicates = new Set(rows.map((row) => row.replicate)).size;
@@ -42,7 +42,7 @@ export function d2BoxPlots(table: SweepTable, profile: string, excluded: readonl
   return figure;
 }
 
-/** The D2 part of the report: the comparison table and one box-plot figure per profile. */
+/** Builds the D2 part of the report: the comparison table and one box-plot figure per profile. */
 export function d2Section(table: SweepTable): ReportSection {
   const profiles = distinctStrings(table.rows.map((row) => row.profile));
   const first = table.rows[0];

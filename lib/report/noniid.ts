@@ -30,7 +30,7 @@ export function scenarioLabel(row: SweepRow): string {
   return "IID";
 }
 
-/** Grouped bars of a metric (mean ± sd over replicates): scenarios on the x axis, one bar per method. */
+/** Plots grouped bars of a metric (mean ± sd over replicates): scenarios on the x axis, one bar per method. */
 export function noniidFigure(table: SweepTable, metric: NoniidMetric, methods: readonly string[] = NONIID_METHODS): Figure {
   const scenarios = distinctStrings(table.rows.map(scenarioLabel));
   const present = methods.filter((method) => table.rows.some((row) => row.method === method));
@@ -55,7 +55,7 @@ export function noniidFigure(table: SweepTable, metric: NoniidMetric, methods: r
   });
 }
 
-/** The non-IID part of the report. */
+/** Builds the non-IID part of the report. */
 export function noniidSection(table: SweepTable): ReportSection {
   const first = table.rows[0];
   const rows = table.rows.map((row) => ({ ...row, split: scenarioLabel(row) }));

@@ -4,7 +4,7 @@ import type { Figure } from "../plots/figure";
 import { ratioToReference } from "../sweep/summary";
 import type { SweepTable } from "../sweep/table";
 import type { ReportSection } from "./section";
-import { meanSeries } from "./series";
+import { meanSeries, tickAtSeriesValues } from "./series";
 
 /** Methods drawn in the scaling figures. */
 export const SCALING_METHODS: readonly string[] = ["global", "ot", "aligned", "medoid", "greedy", "fedem@20"];
@@ -17,9 +17,10 @@ const AXIS: Record<ScalingKey, { label: string; unit: string }> = {
   n: { label: "points n", unit: "" },
 };
 
-/** Learning time (mean ± sd over replicates) against M or n, both axes logarithmic. */
+/** Plots the learning time (mean ± sd over replicates) against M or n, both axes logarithmic. */
 export function scalingTimeFigure(table: SweepTable, key: ScalingKey, methods: readonly string[] = SCALING_METHODS): Figure {
-  const figure = errorBarFigure(meanSeries(table.rows, { x: key, y: "wallSeconds", series: methods }), {
+  const series = meanSeries(table.rows, { x: key, y: "wallSeconds", series: methods });
+  const figure = errorBarFigure(series, {
     x: AXIS[key],
     y: { label: "learning time", unit: "s" },
     xType: "log",
@@ -27,36 +28,40 @@ export function scalingTimeFigure(table: SweepTable, key: ScalingKey, methods: r
     legendTitle: "method",
   });
   figure.layout.yaxis = { ...figure.layout.yaxis, type: "log" };
-  return figure;
+  return tickAtSeriesValues(figure, series);
 }
 
 /**
- * Speed-up over the global fit against M or n: in each cell, global learning time / method learning time,
+ * Plots the speed-up over the global fit against M or n: in each cell, global learning time / method learning time,
  * then mean ± sd over replicates.
  */
 export function scalingSpeedupFigure(table: SweepTable, key: ScalingKey, methods: readonly string[] = SCALING_METHODS): Figure {
   const rows = ratioToReference(table.rows, "global", "wallSeconds", "speedup");
-  return errorBarFigure(meanSeries(rows, { x: key, y: "speedup", series: methods.filter((method) => method !== "global") }), {
+  const series = meanSeries(rows, { x: key, y: "speedup", series: methods.filter((method) => method !== "global") });
+  const figure = errorBarFigure(series, {
     x: AXIS[key],
     y: { label: "speed-up over the global fit (global time / method time)", unit: "" },
     xType: "log",
     title: `Speed-up over the global fit against ${AXIS[key].label} (mean ± sd)`,
     legendTitle: "method",
   });
+  return tickAtSeriesValues(figure, series);
 }
 
-/** Test log-likelihood per point (mean ± sd) against M or n. */
+/** Plots the test log-likelihood per point (mean ± sd) against M or n. */
 export function scalingAccuracyFigure(table: SweepTable, key: ScalingKey, methods: readonly string[] = SCALING_METHODS): Figure {
-  return errorBarFigure(meanSeries(table.rows, { x: key, y: "meanLogLikelihood", series: methods }), {
+  const series = meanSeries(table.rows, { x: key, y: "meanLogLikelihood", series: methods });
+  const figure = errorBarFigure(series, {
     x: AXIS[key],
     y: { label: "test log-likelihood", unit: "nats/point" },
     xType: "log",
     title: `Test log-likelihood against ${AXIS[key].label} (mean ± sd)`,
     legendTitle: "method",
   });
+  return tickAtSeriesValues(figure, series);
 }
 
-/** The scaling part of the report for one of the two sweeps (scaling-m or scaling-n). */
+/** Builds the scaling part of the report for one of the two sweeps (scaling-m or scaling-n). */
 export function scalingSection(table: SweepTable, key: ScalingKey): ReportSection {
   const fixed = key === "M" ? `n = ${table.rows[0]?.n} points` : `M = ${table.rows[0]?.M} machines`;
   return {

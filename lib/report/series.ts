@@ -55,3 +55,10 @@ export function distinctStrings(values: readonly (SettingValue | undefined)[]): 
   for (const value of values) if (value !== null && value !== undefined) seen.add(String(value));
   return [...seen];
 }
+
+/** Puts the x-axis ticks at the x values of the series, so a log axis over a short range shows the grid values. */
+export function tickAtSeriesValues<T extends { layout: { xaxis?: object } }>(figure: T, series: readonly ErrorBarSeries[]): T {
+  const values = [...new Set(series.flatMap((curve) => Array.from(curve.x)))].sort((a, b) => a - b);
+  figure.layout.xaxis = { ...figure.layout.xaxis, tickvals: values };
+  return figure;
+}

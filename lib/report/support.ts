@@ -4,7 +4,7 @@ import type { Figure } from "../plots/figure";
 import { meanAndSd } from "../sweep/summary";
 import type { SweepRow, SweepTable } from "../sweep/table";
 import type { ReportSection } from "./section";
-import { distinctStrings, meanSeries } from "./series";
+import { distinctStrings, meanSeries, tickAtSeriesValues } from "./series";
 
 /** A metric of the support figures with its axis. */
 export interface SupportMetric {
@@ -22,23 +22,24 @@ export const SUPPORT_METRICS: Record<"logLikelihood" | "ari" | "divergence", Sup
 const SUPPORT_AXIS = { label: "support points S", unit: "" };
 
 /**
- * A metric of OT aggregation with support-only gating against the support size S, one curve per support
+ * Plots a metric of OT aggregation with support-only gating against the support size S, one curve per support
  * source (pooled rows, one machine's rows, Gaussian draws), with the global fit as a flat reference.
  */
 export function supportSourceFigure(table: SweepTable, metric: SupportMetric = SUPPORT_METRICS.logLikelihood): Figure {
   const rows = table.rows.filter((row) => row.method === "ot");
   const series = meanSeries(rows, { x: "supportSize", y: metric.key, seriesBy: "supportSource", seriesName: (source) => `${source} support` });
-  return errorBarFigure(withGlobalReference(series, table.rows, metric.key), {
+  const figure = errorBarFigure(withGlobalReference(series, table.rows, metric.key), {
     x: SUPPORT_AXIS,
     y: metric,
     xType: "log",
     title: `OT aggregation (support-only gating): ${metric.label} against S by support source (mean ± sd)`,
     legendTitle: "support source",
   });
+  return tickAtSeriesValues(figure, series);
 }
 
 /**
- * Posterior against support-only gating: a metric against S for the two gating variants, for each support
+ * Plots posterior against support-only gating: a metric against S for the two gating variants, for each support
  * source with responses (pooled and machine; Gaussian draws have none).
  */
 export function gatingFigure(table: SweepTable, metric: SupportMetric = SUPPORT_METRICS.logLikelihood): Figure {
@@ -46,16 +47,17 @@ export function gatingFigure(table: SweepTable, metric: SupportMetric = SUPPORT_
     .filter((row) => (row.method === "ot" || row.method === "ot-posterior") && row.supportSource !== "gaussian")
     .map((row) => ({ ...row, variant: `${row.method === "ot" ? "support-only" : "posterior"} gating, ${row.supportSource} support` }));
   const series = meanSeries(labelled, { x: "supportSize", y: metric.key, seriesBy: "variant" });
-  return errorBarFigure(withGlobalReference(series, table.rows, metric.key), {
+  const figure = errorBarFigure(withGlobalReference(series, table.rows, metric.key), {
     x: SUPPORT_AXIS,
     y: metric,
     xType: "log",
     title: `Posterior against support-only gating: ${metric.label} against S (mean ± sd)`,
     legendTitle: "gating and support",
   });
+  return tickAtSeriesValues(figure, series);
 }
 
-/** The support part of the report. */
+/** Builds the support part of the report. */
 export function supportSection(table: SweepTable): ReportSection {
   const sizes = distinctStrings(table.rows.map((row) => row.supportSize));
   const first = table.rows[0];

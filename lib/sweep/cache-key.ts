@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 
 import type { Setting } from "./grid";
 
-/** What identifies one cell of a sweep: its experiment, setting, replicate, seed and fixed configuration. */
+/** Identity of one cell of a sweep: its experiment, setting, replicate, seed and fixed configuration. */
 export interface CellIdentity {
   /** Experiment name, e.g. "d2". */
   experiment: string;

@@ -39,7 +39,7 @@ export class CellCache {
   /**
    * Returns the cached record of a cell, or null when there is none. A file that cannot be parsed, has another
    * format version or belongs to another identity (a hash collision or a hand-edited file) counts as missing,
-   * and `onInvalid` is told why, so the cell is recomputed and the file replaced.
+   * and `onInvalid` receives the reason, so the cell is recomputed and the file replaced.
    */
   read(key: string, identity: CellIdentity, onInvalid?: (message: string) => void): CellRecord | null {
     const path = this.pathOf(key);

@@ -85,3 +85,13 @@ export function formatDuration(seconds: number): string {
   if (whole < 3600) return `${Math.floor(whole / 60)}m${String(whole % 60).padStart(2, "0")}s`;
   return `${Math.floor(whole / 3600)}h${String(Math.floor((whole % 3600) / 60)).padStart(2, "0")}m`;
 }
+
+/**
+ * Returns an onProgress handler that logs one line at the start, after each computed cell and at the end,
+ * e.g. into a notebook's output through console.log. Cells read from the cache are counted in the last line only.
+ */
+export function progressLog(label: string, log: (line: string) => void = console.log): (progress: SweepProgress) => void {
+  return (progress) => {
+    if (progress.event === "start" || progress.event === "cell-done" || progress.event === "end") log(formatProgress(label, progress));
+  };
+}

@@ -11,7 +11,7 @@ export type CellRow = { method: string } & Record<string, SettingValue>;
 /** The parts of a MethodResult that a results table keeps (the fitted model is left out). */
 export type MethodResultLike = Pick<MethodResult, "method" | "metrics" | "times" | "communication" | "warnings">;
 
-/** What a cell function returns: study results, flat rows, or a mix. */
+/** Output of a cell function: study results, flat rows, or a mix. */
 export type CellOutput = readonly (MethodResultLike | CellRow)[];
 
 /**
@@ -78,7 +78,7 @@ function checkRow(row: CellRow, where: string): CellRow {
   for (const [key, value] of Object.entries(row)) {
     const scalar = value === null || value === undefined || ["string", "number", "boolean"].includes(typeof value);
     if (!scalar) {
-      throw new Error(`Column "${key}" of ${where} holds ${typeof value}; table columns hold numbers, strings, booleans or null.`);
+      throw new Error(`Column "${key}" of ${where} contains a ${typeof value}; table columns contain numbers, strings, booleans or null.`);
     }
   }
   return normalizeRow(row);

@@ -8,7 +8,7 @@ import { toCellRows, type CellOutput, type CellRow } from "./rows";
 import { checkShard, inShard, type Shard } from "./shard";
 import type { SweepRow, SweepTable } from "./table";
 
-/** What a cell function gets besides its setting, replicate and seed. */
+/** Context of a cell function, besides its setting, replicate and seed. */
 export interface CellContext {
   /** Aborted when the sweep is interrupted; pass it on to long computations. */
   signal?: AbortSignal;
@@ -94,6 +94,9 @@ export async function runSweep(options: SweepOptions): Promise<SweepResult> {
   progress("start");
   const rows: SweepRow[] = [];
   for (const cell of cells) {
+    // A cell may compute synchronously from start to end, so let pending events (a SIGINT handler that
+    // aborts the signal, timers) run between cells.
+    await new Promise((resolve) => setImmediate(resolve));
     if (options.signal?.aborted) throw interrupted(options, done, cells.length);
 
     const seed = baseSeed + cell.replicate;

@@ -23,7 +23,7 @@ export function checkShard(shard: Shard): Shard {
 }
 
 /**
- * Whether cell number `cell` (0-based, in grid order) belongs to the shard. Cells are dealt round-robin,
+ * Returns whether cell number `cell` (0-based, in grid order) belongs to the shard. Cells are dealt round-robin,
  * cell c to shard (c mod count) + 1, so that every shard gets a similar mix of cheap and costly settings.
  */
 export function inShard(cell: number, shard: Shard | undefined): boolean {

@@ -118,6 +118,25 @@ export function ratioToReference(rows: readonly SweepRow[], reference: string, c
   });
 }
 
+/**
+ * Adds to each row the difference between its value and a reference method's value in the same cell, e.g.
+ * method − global test log-likelihood. Rows whose cell has no reference row, or whose values are missing, get null.
+ *
+ * @returns new rows with the column `name` added
+ */
+export function differenceToReference(rows: readonly SweepRow[], reference: string, column: string, name: string): SweepRow[] {
+  const referenceValue = new Map<number, number>();
+  for (const row of rows) {
+    const value = row[column];
+    if (row.method === reference && typeof value === "number") referenceValue.set(row.cell, value);
+  }
+  return rows.map((row) => {
+    const base = referenceValue.get(row.cell);
+    const value = row[column];
+    return { ...row, [name]: base !== undefined && typeof value === "number" ? value - base : null };
+  });
+}
+
 function numericColumns(rows: readonly SweepRow[], exclude: ReadonlySet<string>): string[] {
   const columns = new Set<string>();
   for (const row of rows) {

@@ -1,4 +1,5 @@
-import { readFileSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
+import { dirname } from "node:path";
 import Papa from "papaparse";
 
 import { writeFileAtomic } from "../io/atomic";
@@ -26,10 +27,11 @@ export interface SweepTable {
 /**
  * Writes a table as CSV at `csvPath` and as JSON next to it (the same name ending in .json instead of .csv).
  * Empty CSV fields are null; the JSON copy keeps the experiment name and setting keys for sweep-merge.
- * Both writes are atomic. Returns the two paths.
+ * Both writes are atomic, and the folder is created if needed. Returns the two paths.
  */
 export function writeSweepTable(table: SweepTable, csvPath: string): { csv: string; json: string } {
   const json = jsonPathOf(csvPath);
+  mkdirSync(dirname(csvPath), { recursive: true });
   writeFileAtomic(csvPath, sweepTableCsv(table));
   writeFileAtomic(json, JSON.stringify(table, null, 1) + "\n");
   return { csv: csvPath, json };
@@ -56,11 +58,16 @@ export function readSweepTable(path: string): SweepTable {
     return parseSweepCsv(readText(path), path);
   }
 
-  const table = JSON.parse(text) as SweepTable;
+  let table: SweepTable;
+  try {
+    table = JSON.parse(text) as SweepTable;
+  } catch (error) {
+    throw new Error(`'${jsonPath}' is not valid JSON (${(error as Error).message}); rewrite it with 'otmoe sweep' or remove it to read the CSV.`);
+  }
   if (!Array.isArray(table.columns) || !Array.isArray(table.rows)) {
     throw new Error(`'${jsonPath}' is not a sweep table (no columns or rows); pass a file written by 'otmoe sweep'.`);
   }
-  return table;
+  return { ...table, experiment: table.experiment ?? "", settingKeys: table.settingKeys ?? [], totalCells: table.totalCells ?? null };
 }
 
 /** Parses CSV text of a sweep table; `source` names the file in errors. */
