@@ -22,6 +22,8 @@ export interface FederatedEMOptions {
   seed?: number;
   /** Variance floor as a fraction of the pooled var(y). Default 1e-6. */
   varianceFloor?: number;
+  /** Stops the run between rounds. */
+  signal?: AbortSignal;
 }
 
 export interface FederatedSnapshot {
@@ -94,6 +96,7 @@ export function fitFederatedEM(shards: readonly Dataset[], options: FederatedEMO
   const statisticsBytes = 8 * (pooled.gradient.length + pooled.hessianBlocks.length + pooled.packedGrams.length + pooled.rhs.length + 2 * K + 1);
 
   for (let round = 1; round <= rounds; round++) {
+    if (options.signal?.aborted) throw new Error(`Federated EM was aborted before round ${round}.`);
     const gatesFlat = flattenCoefficients(model.gates);
     const expertsFlat = flattenCoefficients(model.experts);
     const modelBytes = Buffer.byteLength(serializeModel(model));

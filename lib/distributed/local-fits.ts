@@ -1,3 +1,4 @@
+import { setMaxListeners } from "node:events";
 import { availableParallelism } from "node:os";
 import { resolve } from "node:path";
 import { performance } from "node:perf_hooks";
@@ -71,6 +72,8 @@ export async function fitLocalModels(shards: readonly Dataset[], options: LocalF
       fits.push(record(fitLocalTask(task)));
     }
   } else {
+    // piscina adds one abort listener per task; raise the limit so that many machines raise no warning.
+    if (signal) setMaxListeners(shards.length + 10, signal);
     const pool = new Piscina({ filename: resolve(__dirname, "worker.js"), maxThreads: concurrency, minThreads: Math.min(concurrency, shards.length) });
     try {
       // The shard arrays are copied, not transferred, so the caller's data stay usable.

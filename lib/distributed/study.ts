@@ -174,7 +174,7 @@ export async function runDistributedStudy(shards: readonly Dataset[], test: Data
   if (options.methods.includes("fedem")) {
     const rounds = options.federatedRounds ?? [1, 5, 20, 100];
     progress(`federated EM, ${Math.max(...rounds)} rounds`);
-    const federated = fitFederatedEM(shards, { K: options.K, rounds: Math.max(...rounds), snapshots: rounds, seed });
+    const federated = fitFederatedEM(shards, { K: options.K, rounds: Math.max(...rounds), snapshots: rounds, seed, signal: options.signal });
     for (const snapshot of federated.snapshots) {
       results.push({
         method: `fedem@${snapshot.round}`,
