@@ -107,6 +107,9 @@ export function emPass(
   let logLikelihood = 0;
   let gateObjective = 0;
   let previousGateObjective = withPrevious ? 0 : NaN;
+  // Products of the per-row normalizers Σ exp(a_k − max) and Z_i over a block of at most 16 rows.
+  let densityProduct = 1;
+  let gateProduct = 1;
   xTilde[0] = 1;
 
   for (let i = 0; i < n; i++) {
@@ -128,23 +131,21 @@ export function emPass(
       }
     }
 
-    // Gates: log π_k = η_k − log Σ_l exp(η_l).
+    // Gates: π_k = exp(η_k − m) / Σ_l exp(η_l − m) with m = max_l η_l, so log π_k = (η_k − m) − log Z_i.
     let max = -Infinity;
     for (let k = 0; k < K; k++) if (eta[k] > max) max = eta[k];
     let sum = 0;
     for (let k = 0; k < K; k++) {
-      const e = Math.exp(eta[k] - max);
+      const shifted = eta[k] - max;
+      logGate[k] = shifted;
+      const e = Math.exp(shifted);
       gate[k] = e;
       sum += e;
     }
-    const logNorm = max + Math.log(sum);
-    for (let k = 0; k < K; k++) {
-      logGate[k] = eta[k] - logNorm;
-      gate[k] /= sum;
-    }
-    if (withPrevious) for (let k = 0; k < K; k++) previousGateObjective += previousTau[rowK + k] * logGate[k];
+    for (let k = 0; k < K; k++) gate[k] /= sum;
 
-    // E-step: τ_k ∝ π_k N(y; μ_k, σ_k²), normalized by log-sum-exp; log f(y | x) is the normalizer.
+    // E-step: τ_k ∝ π_k N(y; μ_k, σ_k²). The common log Z_i cancels in τ, so the joint uses η_k − m, and
+    // log f(y | x) = max_k a_k + log Σ_k exp(a_k − max) − log Z_i.
     let jointMax = -Infinity;
     for (let k = 0; k < K; k++) {
       const r = yi - mean[k];
@@ -158,11 +159,28 @@ export function emPass(
       tau[rowK + k] = e;
       jointSum += e;
     }
-    logLikelihood += jointMax + Math.log(jointSum);
+
+    // Σ_k τ_k log π_k = Σ_k τ_k (η_k − m) − log Z_i, as Σ_k τ_k = 1; likewise for the previous τ'.
+    let shiftedObjective = 0;
     for (let k = 0; k < K; k++) {
       const t = tau[rowK + k] / jointSum;
       tau[rowK + k] = t;
-      gateObjective += t * logGate[k];
+      shiftedObjective += t * logGate[k];
+    }
+    if (withPrevious) for (let k = 0; k < K; k++) previousGateObjective += previousTau[rowK + k] * logGate[k];
+
+    // Both normalizers lie in [1, K], so their logarithms are taken once per block of rows, from products.
+    logLikelihood += jointMax;
+    gateObjective += shiftedObjective;
+    densityProduct *= jointSum;
+    gateProduct *= sum;
+    if ((i & 15) === 15 || i === n - 1) {
+      const logGateNorms = Math.log(gateProduct);
+      logLikelihood += Math.log(densityProduct) - logGateNorms;
+      gateObjective -= logGateNorms;
+      if (withPrevious) previousGateObjective -= logGateNorms;
+      densityProduct = 1;
+      gateProduct = 1;
     }
 
     // Gate gradient: g_k += (τ_k − π_k) x̃ for the K−1 free classes.

@@ -35,7 +35,7 @@ export interface LogisticOptions {
   /** Maximum number of step halvings per Newton step. Default 30. */
   maxHalvings?: number;
   /**
-   * Rows used to estimate the Newton Hessian: every ⌈n / hessianRows⌉-th row, scaled up. Default 8192.
+   * Rows used to estimate the Newton Hessian: every ⌈n / hessianRows⌉-th row, scaled up. Default 4096.
    * The Hessian only sets the direction of the step; step halving keeps every step an ascent step,
    * so an estimate from a systematic subsample is enough and saves most of the cost for large n.
    */
@@ -202,18 +202,23 @@ export function assembleHessian(blocks: Float64Array, d: number, K: number): Mat
   return hessian;
 }
 
+/** Cholesky factor of a symmetric positive semi-definite A, with a small ridge added if A is singular. */
+export function factorSymmetric(a: Matrix): CholeskyDecomposition {
+  const cholesky = new CholeskyDecomposition(a);
+  if (cholesky.isPositiveDefinite()) return cholesky;
+
+  const ridge = Math.max((1e-10 * Math.abs(a.trace())) / a.rows, 1e-12);
+  return new CholeskyDecomposition(a.clone().add(Matrix.eye(a.rows).mul(ridge)));
+}
+
+/** Solves A z = b with the factor of A. */
+export function solveWithFactor(factor: CholeskyDecomposition, b: Float64Array): Float64Array {
+  return Float64Array.from(factor.solve(Matrix.columnVector(Array.from(b))).getColumn(0));
+}
+
 /** Solves A z = b for a symmetric positive semi-definite A, adding a small ridge if A is singular. */
 export function solveSymmetric(a: Matrix, b: Float64Array): Float64Array {
-  const rhs = Matrix.columnVector(Array.from(b));
-  let cholesky = new CholeskyDecomposition(a);
-
-  if (!cholesky.isPositiveDefinite()) {
-    const trace = a.trace();
-    const ridge = Math.max(1e-10 * Math.abs(trace) / a.rows, 1e-12);
-    cholesky = new CholeskyDecomposition(a.clone().add(Matrix.eye(a.rows).mul(ridge)));
-  }
-
-  return Float64Array.from(cholesky.solve(rhs).getColumn(0));
+  return solveWithFactor(factorSymmetric(a), b);
 }
 
 /** Adds a step (d+1) × (K−1) scaled by `scale` to gates (d+1) × K, leaving the last column at 0. */
@@ -250,7 +255,7 @@ export class LogisticSolver {
     const maxIterations = options.maxIterations ?? 100;
     const tolerance = options.tolerance ?? 1e-10;
     const maxHalvings = options.maxHalvings ?? 30;
-    const stride = Math.max(1, Math.ceil(n / (options.hessianRows ?? 8192)));
+    const stride = Math.max(1, Math.ceil(n / (options.hessianRows ?? 4096)));
 
     const probabilities = state ? state.probabilities.slice() : new Float64Array(n * K);
     const candidateProbabilities = new Float64Array(n * K);
