@@ -5,7 +5,7 @@ import Piscina from "piscina";
 
 import type { Dataset } from "../model/types";
 import { fitMoE, startSeeds, type EMOptions, type EMResult } from "./em";
-import type { StartTask } from "./start-worker";
+import runStartTask, { type StartTask } from "./start-worker";
 import { validateFitInput } from "./validate";
 
 /**
@@ -23,15 +23,22 @@ export async function fitMoEParallel(data: Dataset, options: EMOptions & { concu
 
   const started = performance.now();
   const seeds = options.startSeeds ?? startSeeds(options.seed ?? 0, starts);
-  const pool = new Piscina({ filename: resolve(__dirname, "start-worker.js"), maxThreads: Math.min(concurrency, seeds.length) });
+  const taskFor = (index: number): StartTask => ({
+    n: data.n,
+    d: data.d,
+    features: data.features,
+    x: data.x,
+    y: data.y,
+    options: { ...rest, startSeeds: [seeds[index]], startIndex: index },
+  });
+
+  // Starts 2.. go to worker threads; start 1 runs here meanwhile, which saves starting one more thread.
+  const pool = new Piscina({ filename: resolve(__dirname, "start-worker.js"), maxThreads: Math.max(1, Math.min(concurrency - 1, seeds.length - 1)) });
   let runs: EMResult[];
   try {
-    runs = await Promise.all(
-      seeds.map((seed, index) => {
-        const task: StartTask = { n: data.n, d: data.d, features: data.features, x: data.x, y: data.y, options: { ...rest, startSeeds: [seed], startIndex: index } };
-        return pool.run(task, { signal }) as Promise<EMResult>;
-      }),
-    );
+    const others = seeds.slice(1).map((_, offset) => pool.run(taskFor(offset + 1), { signal }) as Promise<EMResult>);
+    const first = runStartTask(taskFor(0));
+    runs = [first, ...(await Promise.all(others))];
   } finally {
     await pool.destroy();
   }
