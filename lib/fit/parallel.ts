@@ -6,6 +6,7 @@ import Piscina from "piscina";
 import type { Dataset } from "../model/types";
 import { fitMoE, startSeeds, type EMOptions, type EMResult } from "./em";
 import runStartTask, { type StartTask } from "./start-worker";
+import { computeScaling } from "./standardize";
 import { validateFitInput } from "./validate";
 
 /**
@@ -20,6 +21,7 @@ export async function fitMoEParallel(data: Dataset, options: EMOptions & { concu
   const starts = options.starts ?? 2;
   if (starts < 2 || concurrency < 2 || (options.initialModels?.length ?? 0) > 0) return fitMoE(data, options);
   validateFitInput(data, options.K);
+  computeScaling(data);
 
   const started = performance.now();
   const seeds = options.startSeeds ?? startSeeds(options.seed ?? 0, starts);
@@ -37,6 +39,8 @@ export async function fitMoEParallel(data: Dataset, options: EMOptions & { concu
   let runs: EMResult[];
   try {
     const others = seeds.slice(1).map((_, offset) => pool.run(taskFor(offset + 1), { signal }) as Promise<EMResult>);
+    // If the start here throws, destroying the pool rejects the others; that rejection is expected, not unhandled.
+    for (const other of others) other.catch(() => undefined);
     const first = runStartTask(taskFor(0));
     runs = [first, ...(await Promise.all(others))];
   } finally {
