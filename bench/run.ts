@@ -56,7 +56,7 @@ async function benchEM(): Promise<void> {
   console.log(`\nmedian: one thread ${median(sequential).toFixed(3)} s, starts on threads ${median(parallel).toFixed(3)} s\n`);
 }
 
-/** The OT aggregation alone at M = 128, K = 5, d = 20, S = 2000. */
+/** Times the OT aggregation alone at M = 128, K = 5, d = 20, S = 2000. */
 function benchAggregate(): void {
   const timings = benchAggregation({ M: 128, K: 5, d: 20, S: 2000, repeats: 3 });
   console.log("## OT aggregation alone (M = 128, K = 5, d = 20, S = 2000)\n");

@@ -138,7 +138,7 @@ export function fitFederatedEM(shards: readonly Dataset[], options: FederatedEMO
   return { snapshots, trace, warnings };
 }
 
-/** The server's M-step from the summed statistics: one Newton step for the gates, exact least squares for the experts. */
+/** Performs the server's M-step from the summed statistics: one Newton step for the gates, exact least squares for the experts. */
 function serverMStep(model: MoEModel, statistics: EMWorkspace, varianceFloor: number): MoEModel {
   const { K, d } = model;
   const p = d + 1;

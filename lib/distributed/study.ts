@@ -64,7 +64,7 @@ export interface StudyOptions {
 
 /** Times of one method, in seconds. */
 export interface MethodTimes {
-  /** What a deployment waits: the global fit; slowest local fit + aggregation; or the federated rounds. */
+  /** Time a deployment waits: the global fit, the slowest local fit plus the aggregation, or the federated rounds. */
   wall: number;
   /** Slowest machine's local fit, for one-round methods; null otherwise. */
   slowestLocal: number | null;

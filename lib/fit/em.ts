@@ -40,7 +40,7 @@ export interface EMOptions {
    * used to run the starts of one fit on several threads.
    */
   startSeeds?: number[];
-  /** Index of the first start when `startSeeds` holds a slice of a fit's starts; sets the default initializer. */
+  /** Index of the first start when `startSeeds` contains a slice of a fit's starts. It sets the default initializer. */
   startIndex?: number;
   /** Called after each E-step with the start index, iteration and log-likelihood. */
   onIteration?: (start: number, iteration: number, logLikelihood: number) => void;
@@ -158,13 +158,6 @@ function hessianRows(d: number, K: number): number {
   return Math.max(2000, 25 * (d + 1) * (K - 1));
 }
 
-/**
- * The Newton Hessian is recomputed in the first three iterations and then every HESSIAN_REFRESH-th; in
- * between the last factor is reused. Near convergence the gates change little, so the stale Hessian
- * still gives an ascent direction, and the step check keeps EM monotone either way.
- */
-const HESSIAN_REFRESH = 1;
-
 /** Maximum halvings of a gate step that fails to increase the gate objective. */
 const MAX_HALVINGS = 30;
 
@@ -173,9 +166,9 @@ const MAX_HALVINGS = 30;
  *
  * Each iteration is one pass over the data (emPass) that evaluates the log-likelihood and collects the
  * M-step statistics. The experts are then solved exactly and the gates take one ascent step (generalized
- * EM). The gate step is checked in the next pass, which also evaluates Σ τ log π at the new gates with the
- * old responsibilities: if that gate objective did not increase, the step is halved and the pass repeated,
- * so the log-likelihood cannot decrease. The Newton Hessian only sets the step direction, so it is summed
+ * EM). The next pass checks the gate step: it also evaluates Σ τ log π at the new gates with the old
+ * responsibilities. If that gate objective did not increase, the step is halved and the pass repeated, so
+ * the log-likelihood cannot decrease. The Newton Hessian only sets the step direction, so it is summed
  * over a systematic subsample of rows (see hessianRows).
  */
 function runEM(data: Dataset, start: MoEModel, varianceFloor: number, startIndex: number, options: EMOptions): RunResult {
@@ -198,15 +191,13 @@ function runEM(data: Dataset, start: MoEModel, varianceFloor: number, startIndex
   let converged = false;
   let pending: { gates: Float64Array; step: Float64Array; scale: number; objective: number } | null = null;
   let halvings = 0;
-  let hessianFactor: CholeskyDecomposition | null = null;
   const gram = new Float64Array(p * p);
 
   for (let iteration = 0; iteration < maxIterations; ) {
     if (options.signal?.aborted) throw new Error(`EM was aborted at iteration ${iteration} of start ${startIndex + 1}.`);
 
     // E-step and statistics at the current parameters.
-    const refreshHessian = hessianStride > 0 && (iteration < 3 || iteration % HESSIAN_REFRESH === 0 || hessianFactor === null);
-    const pass = emPass(workspace, data.x, data.y, gates, experts, variances, refreshHessian ? hessianStride : 0, pending !== null);
+    const pass = emPass(workspace, data.x, data.y, gates, experts, variances, hessianStride, pending !== null);
 
     // Check the last gate step: with the old responsibilities, Σ τ log π must not have decreased.
     if (pending && K > 1 && !(pass.previousGateObjective >= pending.objective)) {
@@ -240,10 +231,9 @@ function runEM(data: Dataset, start: MoEModel, varianceFloor: number, startIndex
 
     // M-step, gates: one Newton (or Böhning) ascent step on Σ τ log π, checked in the next pass.
     if (K > 1) {
-      if (refreshHessian) hessianFactor = factorSymmetric(assembleHessian(workspace.hessianBlocks, d, K));
       const step = bohningFactor
         ? bohningDirection(bohningFactor, workspace.gradient, d, K)
-        : solveWithFactor(hessianFactor as CholeskyDecomposition, workspace.gradient);
+        : solveWithFactor(factorSymmetric(assembleHessian(workspace.hessianBlocks, d, K)), workspace.gradient);
       pending = { gates, step, scale: 1, objective: pass.gateObjective };
       gates = addStep(gates, step, 1, d, K);
     }

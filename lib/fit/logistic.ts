@@ -232,8 +232,8 @@ export function addStep(gates: Float64Array, step: Float64Array, scale: number, 
 }
 
 /**
- * Gate solver for one data set: holds the Böhning bound's factorization so that repeated calls
- * (one per EM iteration) factor it only once.
+ * Gate solver for one data set. It keeps the Böhning bound's factorization, so repeated calls factor it
+ * only once.
  */
 export class LogisticSolver {
   private bohningFactor: CholeskyDecomposition | null = null;

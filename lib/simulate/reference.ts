@@ -4,8 +4,9 @@ import { Random } from "../random";
 
 /**
  * A fixed 4-expert model with d = 5 standard normal covariates, used by the benchmarks, the command-line
- * examples and the acceptance runs (x1..x5, y). Intercepts −6, −2, 2, 6 keep the experts apart; the gates
- * give every expert a share of between 15 % and 35 % of the covariate space.
+ * examples and the acceptance runs (x1..x5, y). Intercepts −6, −2, 2, 6 keep the experts apart. Under
+ * standard normal covariates the experts generate about 43 %, 12 %, 35 % and 11 % of the rows (measured on
+ * 40 000 draws).
  */
 export const REFERENCE_MODEL: MoEModel = {
   K: 4,
