@@ -2,7 +2,7 @@ import { aggregate, STUDY_METHODS, type StudyMethod } from "../lib/distributed/s
 import { readCsvHeader, readNumericCsv } from "../lib/io/csv";
 import { modelFromFile, readModelFile, writeModelFile } from "../lib/model/file";
 import type { Dataset } from "../lib/model/types";
-import { parsePositiveInteger, parseSeed } from "./options";
+import { parsePositiveInteger, parseSeed, requireOutputFolder } from "./options";
 
 export interface AggregateCommandOptions {
   models: string[];
@@ -30,6 +30,14 @@ export function runAggregate(options: AggregateCommandOptions): void {
     if (file.n === undefined) throw new Error(`Model file '${path}' has no training size 'n'; write it with 'otmoe fit-local' so the server can weight it.`);
     return { model: modelFromFile(file), n: file.n };
   });
+  // The models must agree with each other before the support files are checked against them.
+  locals.forEach((local, m) => {
+    const first = locals[0].model;
+    if (local.model.d !== first.d || local.model.features.some((name, j) => name !== first.features[j])) {
+      throw new Error(`Model file '${options.models[m]}' has features [${local.model.features.join(", ")}] but '${options.models[0]}' has [${first.features.join(", ")}]; aggregate models fitted on the same covariates.`);
+    }
+  });
+  requireOutputFolder(options.out, "--out");
   const features = locals[0].model.features;
   const support = readSupportCsvs(options.support, features, method === "ot-posterior");
 

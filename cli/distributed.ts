@@ -7,12 +7,12 @@ import { STUDY_METHODS, runDistributedStudy, type StudyMethod } from "../lib/dis
 import { summarizeResults } from "../lib/distributed/summary";
 import type { SupportSource } from "../lib/distributed/support";
 import { writeFileAtomic } from "../lib/io/atomic";
-import { writeNumericCsv } from "../lib/io/csv";
+import { readNumericCsv, writeNumericCsv } from "../lib/io/csv";
 import { readDatasetCsv } from "../lib/io/dataset-csv";
-import { serializeModel } from "../lib/model/file";
+import { modelFromFile, readModelFile, serializeModel } from "../lib/model/file";
 import { subsetRows, type Dataset } from "../lib/model/types";
 import { markdownTable } from "../lib/plots/table";
-import { parseFeatureList, parsePositiveInteger, parseSeed } from "./options";
+import { parseFeatureList, parsePositiveInteger, parseSeed, requireOutputFolder } from "./options";
 
 export interface DistributedCommandOptions {
   data: string;
@@ -31,6 +31,8 @@ export interface DistributedCommandOptions {
   seed: string;
   concurrency?: string;
   shardsDir?: string;
+  truth?: string;
+  labels?: string;
   out: string;
 }
 
@@ -50,6 +52,8 @@ export async function runDistributed(options: DistributedCommandOptions): Promis
   const groupColumn = options.split === "group" ? options.group : undefined;
   if (options.split === "group" && !groupColumn) throw new Error("--split group needs --group COLUMN naming the grouping column.");
   const features = parseFeatureList(options.features);
+  requireOutputFolder(options.out, "--out");
+  const truth = options.truth ? modelFromFile(readModelFile(options.truth)) : undefined;
   const all = readDatasetCsv(options.data, options.target, features ?? undefined);
   const { data, groups } = separateGroupColumn(all, groupColumn, features !== undefined);
 
@@ -57,6 +61,8 @@ export async function runDistributed(options: DistributedCommandOptions): Promis
   const holdout = trainTestSplit(data.n, Number(options.testFraction), seed, "random");
   const train = subsetRows(data, holdout.train);
   const test = subsetRows(data, holdout.test);
+  const labels = options.labels ? readNumericCsv(options.data, [options.labels]).values[0] : undefined;
+  const testLabels = labels ? Int32Array.from(holdout.test, (i) => labels[i]) : undefined;
   const parts = splitTraining(train, options, seed, groups ? Float64Array.from(holdout.train, (i) => groups[i]) : null);
   const shards = parts.map((rows) => subsetRows(train, rows));
   console.log(`${data.n} rows: ${train.n} training rows on ${shards.length} machines (${options.split} split), ${test.n} test rows`);
@@ -76,6 +82,8 @@ export async function runDistributed(options: DistributedCommandOptions): Promis
     federatedRounds: options.rounds.split(",").map((round) => parsePositiveInteger(round.trim(), "--rounds")),
     concurrency: options.concurrency !== undefined ? parsePositiveInteger(options.concurrency, "--concurrency") : undefined,
     seed,
+    truth,
+    testLabels,
     pooled: train,
     signal: controller.signal,
     onProgress: (message) => console.error(`[${new Date().toISOString().slice(11, 19)}] ${message}`),

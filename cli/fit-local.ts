@@ -3,7 +3,7 @@ import { writeNumericCsv } from "../lib/io/csv";
 import { readDatasetCsv } from "../lib/io/dataset-csv";
 import { sampleMachineRows } from "../lib/distributed/support";
 import { writeModelFile } from "../lib/model/file";
-import { parseFeatureList, parsePositiveInteger, parseSeed } from "./options";
+import { parseFeatureList, parsePositiveInteger, parseSeed, requireOutputFolder } from "./options";
 
 export interface FitLocalCommandOptions {
   data: string;
@@ -24,15 +24,18 @@ export interface FitLocalCommandOptions {
 export function runFitLocal(options: FitLocalCommandOptions): void {
   const K = parsePositiveInteger(options.K, "--K");
   const seed = parseSeed(options.seed);
+  const starts = parsePositiveInteger(options.starts, "--starts");
+  const supportSize = options.supportOut ? parsePositiveInteger(options.supportSize, "--support-size") : 0;
+  requireOutputFolder(options.out, "--out");
+  if (options.supportOut) requireOutputFolder(options.supportOut, "--support-out");
   const data = readDatasetCsv(options.data, options.target, parseFeatureList(options.features));
 
-  const result = fitMoE(data, { K, starts: parsePositiveInteger(options.starts, "--starts"), seed });
+  const result = fitMoE(data, { K, starts, seed });
   writeModelFile(options.out, result.model, { n: data.n, fit: { logLikelihood: result.logLikelihood, iterations: result.iterations, seconds: result.seconds } });
   console.log(`local fit: n = ${data.n}, K = ${K}, log-likelihood ${result.logLikelihood.toFixed(4)}, ${result.iterations} iterations, ${result.seconds.toFixed(3)} s -> ${options.out}`);
 
   if (options.supportOut) {
-    const count = parsePositiveInteger(options.supportSize, "--support-size");
-    const rows = sampleMachineRows(data.n, count, seed);
+    const rows = sampleMachineRows(data.n, supportSize, seed);
     const columns = [...data.features, options.target];
     const values = columns.map((_, j) => Float64Array.from(rows, (i) => (j < data.d ? data.x[i * data.d + j] : data.y[i])));
     writeNumericCsv(options.supportOut, columns, values);

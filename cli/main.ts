@@ -76,6 +76,8 @@ program
   .option("--seed <number>", "seed of the split, the fits and the support", "0")
   .option("--concurrency <number>", "worker threads for the local fits (default: cores)")
   .option("--shards-dir <folder>", "also write each machine's CSV and test.csv there")
+  .option("--truth <file>", "true model file, for parameter MSE and the transportation divergence")
+  .option("--labels <column>", "column of true expert labels (not a feature), for Rand index, ARI and clustering error")
   .requiredOption("--out <file>", "results JSON to write")
   .action(async (options) => (await import("./distributed")).runDistributed(options));
 

@@ -362,7 +362,7 @@ describe("aggregation baselines", () => {
     const result = reduceLocalModels(partial, support, 3);
     assert.ok(result.diagnostics.warnings.some((w) => w.includes("Aligned-average start skipped")));
     assertMatrixClose(result.model.experts, canonicalize(TRUTH).experts, 1e-10, "experts from partial machines");
-    assert.throws(() => weightedAverage(partial, support, 3), /machine 0 has K_m = 2/);
+    assert.throws(() => weightedAverage(partial, support, 3), /machine 1 has K_m = 2/);
   });
 });
 
@@ -394,12 +394,12 @@ describe("aggregation input errors", () => {
 
   it("rejects a different d", () => {
     const other: MoEModel = { K: 1, d: 1, features: ["a"], gates: [[0], [0]], experts: [[0], [1]], variances: [1] };
-    assert.throws(() => reduceLocalModels([local, { model: other, n: 100 }], support, 2), /Machine 1 has d = 1 covariates but machine 0 has d = 2/);
+    assert.throws(() => reduceLocalModels([local, { model: other, n: 100 }], support, 2), /Machine 2 has d = 1 covariates but machine 1 has d = 2/);
   });
 
   it("rejects different feature names", () => {
     const renamed = { model: { ...TRUTH, features: ["a", "c"] }, n: 100 };
-    assert.throws(() => reduceLocalModels([local, renamed], support, 2), /Machine 1 has features \[a, c\] but machine 0 has \[a, b\]/);
+    assert.throws(() => reduceLocalModels([local, renamed], support, 2), /Machine 2 has features \[a, c\] but machine 1 has \[a, b\]/);
   });
 
   it("rejects K above the number of local experts", () => {
@@ -417,7 +417,7 @@ describe("aggregation input errors", () => {
   });
 
   it("rejects a non-positive sample size", () => {
-    assert.throws(() => reduceLocalModels([local, { model: TRUTH, n: 0 }], support, 3), /Machine 1 has n = 0/);
+    assert.throws(() => reduceLocalModels([local, { model: TRUTH, n: 0 }], support, 3), /Machine 2 has n = 0/);
   });
 
   it("rejects unknown options", () => {

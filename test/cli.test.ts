@@ -142,17 +142,25 @@ const failures: FailureCase[] = [
   { name: "fit: K = 0", args: fitArgs(goodData, "0"), patterns: ["--K", "'0'", ">= 1"] },
   { name: "fit: K not a number", args: fitArgs(goodData, "two"), patterns: ["--K", "'two'", ">= 1"] },
   { name: "fit: missing target column", args: fitArgs(goodData, "2", "heart_rate"), patterns: ["'heart_rate'", "x1, x2, y", "--target"] },
-  // NOTE: the next three cases fail until cli/fit.ts validates --tol and --seed: Number('abc') is NaN, so the
-  // fit runs to --max-iter without converging, and every non-numeric seed acts as the same seed.
   { name: "fit: tolerance not a number", args: (out) => [...fitArgs(goodData)(out), "--tol", "abc"], patterns: ["--tol", "'abc'"] },
   { name: "fit: negative tolerance", args: (out) => [...fitArgs(goodData)(out), "--tol", "-1"], patterns: ["--tol", "'-1'"] },
   { name: "fit: seed not a number", args: (out) => [...fitArgs(goodData)(out), "--seed", "abc"], patterns: ["--seed", "'abc'"] },
-  { name: "fit: unreadable data file", args: fitArgs("no-such.csv"), patterns: ["no-such.csv", "ENOENT", "Check the path"] },
-  { name: "predict: unreadable model file", args: predictArgs("no-such-model.json"), patterns: ["no-such-model.json", "ENOENT", "Check the path"] },
+  { name: "fit: unreadable data file", args: fitArgs("no-such.csv"), patterns: ["no-such.csv", "file not found", "Check the path"] },
+  { name: "predict: unreadable model file", args: predictArgs("no-such-model.json"), patterns: ["no-such-model.json", "file not found", "Check the path"] },
   { name: "predict: malformed model file", args: predictArgs("malformed.json"), patterns: ["malformed.json", "'gates'", "3 rows"] },
   { name: "predict: model file not JSON", args: predictArgs("not-json.json"), patterns: ["not-json.json", "not valid JSON"] },
   { name: "predict: missing feature column", args: predictArgs("reference.json", onlyX1), patterns: ["'x2'", "missing", "only-x1.csv"] },
   { name: "predict: NaN covariate", args: predictArgs("reference.json", nanData), patterns: ["'NaN'", "'x1'", "line 5"] },
+  {
+    name: "fit-local: support folder missing",
+    args: (out) => ["fit-local", "--data", goodData, "--target", "y", "--K", "2", "--out", out, "--support-out", "no-such-folder/support.csv"],
+    patterns: ["--support-out", "no-such-folder", "does not exist"],
+  },
+  {
+    name: "fit-local: support size 0",
+    args: (out) => ["fit-local", "--data", goodData, "--target", "y", "--K", "2", "--out", out, "--support-out", "support.csv", "--support-size", "0"],
+    patterns: ["--support-size", "'0'"],
+  },
 ];
 
 describe("cli bad input", () => {

@@ -27,11 +27,11 @@ export function medoid(localModels: readonly LocalModel[], support: Float64Array
   const tries: TryResult[] = [];
   let best = 0;
   let bestEvaluation = transportObjective(mixture, reducedFromModel(canonicalize(localModels[0].model)));
-  tries.push({ start: "machine 0", objective: bestEvaluation.objective, iterations: 0, converged: true });
+  tries.push({ start: "machine 1", objective: bestEvaluation.objective, iterations: 0, converged: true });
 
   for (let m = 1; m < localModels.length; m++) {
     const evaluation = transportObjective(mixture, reducedFromModel(canonicalize(localModels[m].model)));
-    tries.push({ start: `machine ${m}`, objective: evaluation.objective, iterations: 0, converged: true });
+    tries.push({ start: `machine ${m + 1}`, objective: evaluation.objective, iterations: 0, converged: true });
     if (evaluation.objective < bestEvaluation.objective) {
       best = m;
       bestEvaluation = evaluation;

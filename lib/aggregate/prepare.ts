@@ -21,7 +21,7 @@ export function prepareAggregation(
     const different = localModels.findIndex((local) => local.model.K !== K);
     if (different >= 0) {
       throw new Error(
-        `${requireEqualK} needs K_m = K = ${K} experts on every machine, but machine ${different} has K_m = ${localModels[different].model.K}; ` +
+        `${requireEqualK} needs K_m = K = ${K} experts on every machine, but machine ${different + 1} has K_m = ${localModels[different].model.K}; ` +
           "use reduceLocalModels or greedyMerge for machines with different numbers of experts.",
       );
     }

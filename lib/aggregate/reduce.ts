@@ -149,7 +149,7 @@ function startingPoint(
     case "aligned": {
       const different = localModels.findIndex((local) => local.model.K !== K);
       if (different >= 0) {
-        return `Aligned-average start skipped: machine ${different} has K_m = ${localModels[different].model.K} experts, not K = ${K}.`;
+        return `Aligned-average start skipped: machine ${different + 1} has K_m = ${localModels[different].model.K} experts, not K = ${K}.`;
       }
       return reducedFromModel(alignedAverageModel(mixture, localModels, support));
     }

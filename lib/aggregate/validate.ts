@@ -15,7 +15,7 @@ export interface SupportPoints {
 
 /**
  * Checks the local models: at least one, each with n_m > 0, consistent array shapes, finite coefficients and
- * positive variances, and all with the same d and feature names as machine 0. Errors name the machine index.
+ * positive variances, and all with the same d and feature names as machine 1. Errors number machines from 1.
  *
  * @returns the shared d and feature names, and L = Σ_m K_m
  */
@@ -29,19 +29,19 @@ export function validateLocalModels(localModels: readonly LocalModel[]): { d: nu
   localModels.forEach((local, m) => {
     const { model, n } = local;
     if (!(Number.isFinite(n) && n > 0)) {
-      throw new Error(`Machine ${m} has n = ${n} observations; n must be a positive number (the machine's sample size).`);
+      throw new Error(`Machine ${m + 1} has n = ${n} observations; n must be a positive number (the machine's sample size).`);
     }
     if (model.d !== first.d) {
-      throw new Error(`Machine ${m} has d = ${model.d} covariates but machine 0 has d = ${first.d}; fit every machine on the same covariates.`);
+      throw new Error(`Machine ${m + 1} has d = ${model.d} covariates but machine 1 has d = ${first.d}; fit every machine on the same covariates.`);
     }
     const mismatch = model.features.findIndex((name, j) => name !== first.features[j]);
     if (model.features.length !== first.features.length || mismatch >= 0) {
       throw new Error(
-        `Machine ${m} has features [${model.features.join(", ")}] but machine 0 has [${first.features.join(", ")}]; ` +
+        `Machine ${m + 1} has features [${model.features.join(", ")}] but machine 1 has [${first.features.join(", ")}]; ` +
           "fit every machine on the same covariates in the same order.",
       );
     }
-    validateModelArrays(model, `Machine ${m}`);
+    validateModelArrays(model, `Machine ${m + 1}`);
     L += model.K;
   });
 

@@ -22,3 +22,12 @@ export function writeFileAtomic(path: string, content: string): void {
     throw new Error(`Could not write '${path}': ${(error as Error).message}. Check that the folder exists and is writable.`);
   }
 }
+
+/** Describes a file-system error in plain words: not found, permission denied, is a folder, or the system message. */
+export function describeFileError(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === "ENOENT") return "file not found";
+  if (code === "EACCES" || code === "EPERM") return "permission denied";
+  if (code === "EISDIR") return "it is a folder, not a file";
+  return (error as Error).message;
+}

@@ -1,7 +1,7 @@
 import { closeSync, openSync, readFileSync, readSync } from "node:fs";
 import Papa from "papaparse";
 
-import { writeFileAtomic } from "./atomic";
+import { describeFileError, writeFileAtomic } from "./atomic";
 
 /** A CSV file of numbers: column names and columns as typed arrays. */
 export interface NumericTable {
@@ -20,7 +20,7 @@ export function readNumericCsv(path: string, numericColumns?: string[]): Numeric
   try {
     text = readFileSync(path, "utf8");
   } catch (error) {
-    throw new Error(`Cannot read CSV file '${path}': ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}. Check the path.`);
+    throw new Error(`Cannot read CSV file '${path}': ${describeFileError(error)}. Check the path.`);
   }
   return parseNumericCsv(text, path, numericColumns);
 }
@@ -77,7 +77,7 @@ export function readCsvHeader(path: string): string[] {
   try {
     fd = openSync(path, "r");
   } catch (error) {
-    throw new Error(`Cannot read CSV file '${path}': ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}. Check the path.`);
+    throw new Error(`Cannot read CSV file '${path}': ${describeFileError(error)}. Check the path.`);
   }
   const buffer = Buffer.alloc(65536);
   const length = readSync(fd, buffer, 0, buffer.length, 0);

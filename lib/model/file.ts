@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 
-import { writeFileAtomic } from "../io/atomic";
+import { describeFileError, writeFileAtomic } from "../io/atomic";
 import type { MoEModel } from "./types";
 
 /** Value of the `format` field of every model file this version writes and reads. */
@@ -51,7 +51,7 @@ export function readModelFile(path: string): ModelFile {
   try {
     text = readFileSync(path, "utf8");
   } catch (error) {
-    throw new Error(`Cannot read model file '${path}': ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}. Check the path.`);
+    throw new Error(`Cannot read model file '${path}': ${describeFileError(error)}. Check the path.`);
   }
   return parseModel(text, path);
 }
