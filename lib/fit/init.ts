@@ -42,7 +42,7 @@ export function modelFromLabels(data: Dataset, labels: Float64Array, K: number, 
   for (let k = 0; k < K; k++) variances[k] = Math.max(totals[k] > 0 ? variances[k] / totals[k] : varianceFloor, varianceFloor);
 
   const solver = new LogisticSolver({ x, n, d, K, targets: labels });
-  const gates = solver.fit(new Float64Array(p * K), { method: "newton", maxIterations: 5 }).gates;
+  const gates = solver.fit(new Float64Array(p * K), { method: "newton", maxIterations: 5, hessianRows: 25 * p * (K - 1) }).gates;
 
   return { K, d, features: data.features.slice(), gates: unflatten(gates, p, K), experts, variances };
 }
