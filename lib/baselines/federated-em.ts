@@ -52,9 +52,9 @@ export interface FederatedEMResult {
  * statistics under the current global model and the server performs the M-step.
  *
  * Set-up (one round): machines send n_m, Σx, Σx², Σy so the server can standardize with pooled moments, and the
- * largest machine sends a k-means starting model. Per EM round each machine runs one EM pass (emPass) and sends,
- * for the experts, the weighted normal equations (Σ τ x̃x̃ᵀ, Σ τ x̃y, Σ τ, Σ τy²) and, for the gates, the gradient
- * and negative Hessian of Σ τ log π at the current gates. The server sums them, takes one Newton step for the gates and
+ * largest machine sends a k-means starting model. Per EM round each machine runs one EM pass (emPass). For the
+ * experts it sends the weighted normal equations (Σ τ x̃x̃ᵀ, Σ τ x̃y, Σ τ, Σ τy²). For the gates it sends the
+ * gradient and negative Hessian of Σ τ log π at the current gates. The server sums them, takes one Newton step for the gates and
  * solves the experts exactly. The machines run one after another here; the reported time takes the slowest
  * machine per round, as a deployment with one machine per site would wait.
  *

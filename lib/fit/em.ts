@@ -36,8 +36,8 @@ export interface EMOptions {
   /** Gate M-step: one "newton" step (Newton–Raphson with step halving) or "bohning" step (fixed-bound MM) per iteration. Default "newton". */
   gateStep?: GateStepMethod;
   /**
-   * Seeds of the initializer, one per start, in place of those derived from `seed` (see startSeeds);
-   * used to run the starts of one fit on several threads.
+   * Seeds of the initializer, one per start, in place of those derived from `seed` (see startSeeds). They
+   * let the starts of one fit run on several threads.
    */
   startSeeds?: number[];
   /** Index of the first start when `startSeeds` contains a slice of a fit's starts. It sets the default initializer. */

@@ -6,7 +6,7 @@ import { zeros2d } from "../model/types";
 import { LogisticSolver, unflatten } from "./logistic";
 import { solveNormalEquations, weightedNormalEquations } from "./least-squares";
 
-/** How a start is initialized: k-means on the covariates (the default), on covariates and response, or random soft labels. */
+/** Initializer of a start: k-means on the covariates, k-means on covariates and response, or random soft labels. */
 export type InitMethod = "kmeans" | "kmeans-xy" | "random";
 
 /** Rows used by k-means at most; the remaining rows are assigned to the nearest centroid. */

@@ -36,8 +36,8 @@ export interface LogisticOptions {
   maxHalvings?: number;
   /**
    * Rows used to estimate the Newton Hessian: every ⌈n / hessianRows⌉-th row, scaled up. Default 4096.
-   * The Hessian only sets the direction of the step; step halving keeps every step an ascent step,
-   * so an estimate from a systematic subsample is enough and saves most of the cost for large n.
+   * The Hessian only sets the direction of the step, and step halving keeps every step an ascent step.
+   * So an estimate from a systematic subsample is enough, and it saves most of the cost for large n.
    */
   hessianRows?: number;
 }
