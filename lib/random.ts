@@ -70,7 +70,7 @@ export class Random {
     return order;
   }
 
-  /** A seed for a child stream, so that sub-tasks get independent but reproducible generators. */
+  /** Draws a seed for a child stream, so that sub-tasks get independent but reproducible generators. */
   childSeed(): number {
     return Math.floor(this.uniform01() * 2 ** 31);
   }

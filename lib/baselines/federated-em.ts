@@ -55,8 +55,8 @@ export interface FederatedEMResult {
  * largest machine sends a k-means starting model. Per EM round each machine runs one EM pass (emPass). For the
  * experts it sends the weighted normal equations (Σ τ x̃x̃ᵀ, Σ τ x̃y, Σ τ, Σ τy²). For the gates it sends the
  * gradient and negative Hessian of Σ τ log π at the current gates. The server sums them, takes one Newton step for the gates and
- * solves the experts exactly. The machines run one after another here; the reported time takes the slowest
- * machine per round, as a deployment with one machine per site would wait.
+ * solves the experts exactly. The machines run one after another here. The reported time takes the slowest
+ * machine per round, because a deployment with one machine per site would wait for it.
  *
  * NOTE: the Newton gate step has no step halving, since halving would need one more round per step,
  * so the log-likelihood is not guaranteed to increase every round; decreases are reported in warnings.

@@ -10,7 +10,7 @@ export interface SummaryRow {
   ari: number | null;
   parameterMse: number | null;
   transportDivergence: number | null;
-  /** What a deployment waits, seconds. */
+  /** Time a deployment waits, seconds. */
   seconds: number;
   aggregationSeconds: number | null;
   bytes: number;

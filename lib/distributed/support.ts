@@ -3,7 +3,7 @@ import { CholeskyDecomposition, Matrix } from "ml-matrix";
 import type { Dataset } from "../model/types";
 import { Random } from "../random";
 
-/** Where the server's support points come from. */
+/** Source of the server's support points. */
 export type SupportSource = "pooled" | "machine" | "gaussian";
 
 export interface SupportOptions {

@@ -12,7 +12,7 @@ export interface LocalFitTask {
   options: Omit<EMOptions, "onIteration" | "signal">;
 }
 
-/** What a worker sends back: the machine's model and its fit summary. */
+/** Reply of a worker: the machine's model and its fit summary. */
 export interface LocalFitOutput {
   machine: number;
   model: MoEModel;

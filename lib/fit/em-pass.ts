@@ -71,10 +71,10 @@ export interface PassResult {
 }
 
 /**
- * One pass of EM over the data at parameters (gates, experts, variances), all flattened (d+1) × K row-major:
- * E-step (responsibilities τ_ik by log-sum-exp), log-likelihood, and the M-step statistics: gradient of the
- * gate objective, its negative Hessian on every `hessianStride`-th row (none when 0), and the weighted normal
- * equations of every expert.
+ * Runs one pass of EM over the data at parameters (gates, experts, variances), each flattened (d+1) × K
+ * row-major. The pass computes the responsibilities τ_ik by log-sum-exp and the log-likelihood. It also sums
+ * the M-step statistics: the gradient of the gate objective, its negative Hessian on every
+ * `hessianStride`-th row (none when 0), and the weighted normal equations of every expert.
  */
 export function emPass(
   workspace: EMWorkspace,

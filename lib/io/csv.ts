@@ -32,8 +32,8 @@ export function parseNumericCsv(text: string, source: string, numericColumns?: s
   if (records.length === 0) throw new Error(`CSV file '${source}' is empty; it needs a header row and at least one data row.`);
 
   const header = records[0].map((name) => name.trim());
-  const wanted = numericColumns ?? header;
-  const indices = wanted.map((name) => {
+  const requestedColumns = numericColumns ?? header;
+  const indices = requestedColumns.map((name) => {
     const index = header.indexOf(name);
     if (index < 0) throw new Error(`Column '${name}' is missing from '${source}'; the columns are: ${header.join(", ")}.`);
     return index;
@@ -41,7 +41,7 @@ export function parseNumericCsv(text: string, source: string, numericColumns?: s
 
   const rows = records.length - 1;
   if (rows === 0) throw new Error(`CSV file '${source}' has a header but no data rows.`);
-  const values = wanted.map(() => new Float64Array(rows));
+  const values = requestedColumns.map(() => new Float64Array(rows));
 
   for (let r = 0; r < rows; r++) {
     const record = records[r + 1];
@@ -52,14 +52,14 @@ export function parseNumericCsv(text: string, source: string, numericColumns?: s
       const raw = record[indices[c]].trim();
       const value = raw === "" ? NaN : Number(raw);
       if (!Number.isFinite(value)) {
-        const shown = raw === "" ? "empty" : `'${raw}'`;
-        throw new Error(`Column '${wanted[c]}' has a non-numeric or non-finite value (${shown}) at line ${r + 2} of '${source}'; every value must be a finite number, so remove or impute that row.`);
+        const displayedValue = raw === "" ? "empty" : `'${raw}'`;
+        throw new Error(`Column '${requestedColumns[c]}' has a non-numeric or non-finite value (${displayedValue}) at line ${r + 2} of '${source}'; every value must be a finite number, so remove or impute that row.`);
       }
       values[c][r] = value;
     }
   }
 
-  return { columns: wanted, values, rows };
+  return { columns: requestedColumns, values, rows };
 }
 
 /** Writes columns of numbers as CSV with a header row, atomically. */

@@ -25,7 +25,7 @@ export function permuteExperts(model: MoEModel, order: readonly number[]): MoEMo
   return result;
 }
 
-/** The permutation that sorts experts by ascending intercept β_k0, ties broken by ascending variance. */
+/** Returns the permutation that sorts experts by ascending intercept β_k0, ties broken by ascending variance. */
 export function canonicalOrder(model: MoEModel): number[] {
   const order = Array.from({ length: model.K }, (_, k) => k);
   order.sort((a, b) => model.experts[0][a] - model.experts[0][b] || model.variances[a] - model.variances[b] || a - b);
