@@ -18,6 +18,12 @@ export interface FederatedEMOptions {
   rounds: number;
   /** Rounds after which the current global model is kept as a snapshot. Default: [rounds]. */
   snapshots?: number[];
+  /**
+   * Stop when the relative change of the pooled log-likelihood between rounds is below this, the stopping rule
+   * of the central EM. Later snapshots then repeat the last model with the rounds actually used. Default 1e-6,
+   * and 0 runs every round.
+   */
+  tolerance?: number;
   /** Seed of the k-means initialization on the largest machine. Default 0. */
   seed?: number;
   /** Variance floor as a fraction of the pooled var(y). Default 1e-6. */
@@ -27,7 +33,10 @@ export interface FederatedEMOptions {
 }
 
 export interface FederatedSnapshot {
+  /** Round at which the snapshot was requested. */
   round: number;
+  /** EM rounds actually run up to this snapshot: `round`, or fewer when the run stopped at convergence. */
+  roundsRun: number;
   /** Global model after `round` EM rounds, original scale, canonical order. */
   model: MoEModel;
   /** Pooled training log-likelihood of the model sent in the last round. */
@@ -44,6 +53,8 @@ export interface FederatedEMResult {
   snapshots: FederatedSnapshot[];
   /** Pooled training log-likelihood per round. */
   trace: number[];
+  /** Whether the run stopped because the log-likelihood changed by less than the tolerance. */
+  converged: boolean;
   warnings: string[];
 }
 
@@ -64,6 +75,8 @@ export interface FederatedEMResult {
 export function fitFederatedEM(shards: readonly Dataset[], options: FederatedEMOptions): FederatedEMResult {
   const { K, rounds } = options;
   if (!Number.isInteger(rounds) || rounds < 1) throw new Error(`rounds must be a whole number >= 1 but got ${rounds}.`);
+  const tolerance = options.tolerance ?? 1e-6;
+  if (!(Number.isFinite(tolerance) && tolerance >= 0)) throw new Error(`tolerance must be a finite number >= 0 but got ${tolerance}.`);
   shards.forEach((shard, m) => {
     try {
       validateFitInput(shard, K);
@@ -95,6 +108,8 @@ export function fitFederatedEM(shards: readonly Dataset[], options: FederatedEMO
   const snapshots: FederatedSnapshot[] = [];
   const statisticsBytes = 8 * (pooled.gradient.length + pooled.hessianBlocks.length + pooled.packedGrams.length + pooled.rhs.length + 2 * K + 1);
 
+  let converged = false;
+  let roundsRun = 0;
   for (let round = 1; round <= rounds; round++) {
     if (options.signal?.aborted) throw new Error(`Federated EM was aborted before round ${round}.`);
     const gatesFlat = flattenCoefficients(model.gates);
@@ -115,6 +130,7 @@ export function fitFederatedEM(shards: readonly Dataset[], options: FederatedEMO
     if (trace.length > 0 && logLikelihood < trace[trace.length - 1] - 1e-8 * Math.abs(logLikelihood)) {
       warnings.push(`Pooled log-likelihood decreased at round ${round}, from ${trace[trace.length - 1]} to ${logLikelihood}.`);
     }
+    const previous = trace.length > 0 ? trace[trace.length - 1] : NaN;
     trace.push(logLikelihood);
 
     // Server: one Newton step for the gates, exact weighted least squares for the experts.
@@ -122,20 +138,19 @@ export function fitFederatedEM(shards: readonly Dataset[], options: FederatedEMO
     model = serverMStep(model, pooled, varianceFloor);
     elapsed += slowest + (performance.now() - started) / 1000;
     bytes += shards.length * (modelBytes + statisticsBytes);
+    roundsRun = round;
 
-    if (snapshotRounds.has(round)) {
-      snapshots.push({
-        round,
-        model: canonicalize(unstandardizeModel(model, scaling)),
-        logLikelihood,
-        seconds: elapsed,
-        bytes,
-        messages: 2 * round + 2,
-      });
+    // This round's log-likelihood belongs to the model sent in it. When it barely changed, that model had
+    // converged, and the server's new model is the result, as in the central EM.
+    converged = Math.abs(logLikelihood - previous) <= tolerance * Math.abs(logLikelihood);
+    const snapshotModel = canonicalize(unstandardizeModel(model, scaling));
+    for (const target of [...snapshotRounds].filter((r) => r === round || (converged && r > round)).sort((a, b) => a - b)) {
+      snapshots.push({ round: target, roundsRun, model: snapshotModel, logLikelihood, seconds: elapsed, bytes, messages: 2 * roundsRun + 2 });
     }
+    if (converged) break;
   }
 
-  return { snapshots, trace, warnings };
+  return { snapshots, trace, converged, warnings };
 }
 
 /** Performs the server's M-step from the summed statistics: one Newton step for the gates, exact least squares for the experts. */

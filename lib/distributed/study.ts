@@ -40,6 +40,8 @@ export interface StudyOptions {
   federatedRounds?: number[];
   /** Worker threads for the local fits. Default: available cores. */
   concurrency?: number;
+  /** Warm up each worker thread with a short fit before the timed local fits (see fitLocalModels). Default true. */
+  warmUp?: boolean;
   /**
    * Threads for the starts of the global fit. Default 1, so that the global fit and every local fit each run
    * on one thread, as one machine would, and their times compare like for like.
@@ -151,6 +153,7 @@ export async function runDistributedStudy(shards: readonly Dataset[], test: Data
       K: options.localK ?? options.K,
       seed,
       concurrency: options.concurrency,
+      warmUp: options.warmUp,
       signal: options.signal,
       onMachineDone: (done, total) => progress(`local fits: ${done}/${total} machines done`),
     });
@@ -187,7 +190,7 @@ export async function runDistributedStudy(shards: readonly Dataset[], test: Data
         model: snapshot.model,
         metrics: metricsOf(snapshot.model, support),
         times: { wall: snapshot.seconds, slowestLocal: null, sumLocal: null, aggregation: null },
-        communication: { bytes: snapshot.bytes, rounds: snapshot.round + 1 },
+        communication: { bytes: snapshot.bytes, rounds: snapshot.roundsRun + 1 },
         diagnostics: null,
         warnings: federated.warnings,
       });
