@@ -229,7 +229,7 @@ describe("MM algorithm", () => {
     assignPlan(mixture, start, reducedMeansAtSupport(mixture.support, mixture.S, start, new Float64Array(mixture.S * 3)), plan);
 
     const updated = cloneReduced(start);
-    updateExperts(mixture, plan, updated, new Float64Array(mixture.S * 3), createUpdateWorkspace(mixture.S, mixture.d, 3));
+    updateExperts(mixture, plan, updated, new Float64Array(mixture.S * 3), createUpdateWorkspace(mixture.d, 3));
 
     // Elasticity |∂T/∂θ| · max(|θ|, 1) / T, by central differences: below 1e-6 at the update, not at a point 1 % away.
     assert.ok(maxElasticity(mixture, plan, updated) < 1e-6, `elasticity at the update is ${maxElasticity(mixture, plan, updated)}`);

@@ -52,7 +52,7 @@ export function runTransportMM(mixture: StackedMixture, start: ReducedExperts, o
   const reduced = cloneReduced(start);
   const reducedMeans = new Float64Array(S * K);
   const plan = createPlan(S, L, K);
-  const workspace = createUpdateWorkspace(S, d, K);
+  const workspace = createUpdateWorkspace(d, K);
   const scratch = new Float64Array(2 * K);
 
   reducedMeansAtSupport(support, S, reduced, reducedMeans, workspace.coefficients);

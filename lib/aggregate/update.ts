@@ -9,8 +9,6 @@ export interface UpdateWorkspace {
   grams: Float64Array;
   /** Σ_s x̃_s Σ_l P_lk(x_s) μ_ls, K blocks of d+1. */
   rhs: Float64Array;
-  /** Σ_l P_lk(x_s) μ_ls, S × K row-major. */
-  transportedMeans: Float64Array;
   /** Σ_s W_ks, length K. */
   totalMass: Float64Array;
   /** Σ_s Σ_l P_lk(x_s) [σ_l² + (μ_ls − ν_ks)²], length K. */
@@ -22,13 +20,12 @@ export interface UpdateWorkspace {
   xTilde: Float64Array;
 }
 
-/** Allocates the update buffers for S support points, d covariates and K reduced experts. */
-export function createUpdateWorkspace(S: number, d: number, K: number): UpdateWorkspace {
+/** Allocates the update buffers for d covariates and K reduced experts. */
+export function createUpdateWorkspace(d: number, K: number): UpdateWorkspace {
   const p = d + 1;
   return {
     grams: new Float64Array(K * p * p),
     rhs: new Float64Array(K * p),
-    transportedMeans: new Float64Array(S * K),
     totalMass: new Float64Array(K),
     spread: new Float64Array(K),
     factor: new Float64Array(p * p),
@@ -57,6 +54,9 @@ export interface UpdateReport {
  * every σ_l² is. An expert with Σ_s W_ks = 0 keeps its value. Singular normal equations get a ridge toward the
  * previous β_k, which still does not increase T (see solveNormalEquationsInPlace).
  *
+ * Every sum over the components comes from the plan's moments (see TransportPlan), so the step costs
+ * O(S K (d+1)²) and not O(S L).
+ *
  * @param reduced - updated in place
  * @param reducedMeans - S × K row-major, overwritten with ν_ks = β_kᵀ x̃_s of the updated experts
  */
@@ -67,22 +67,14 @@ export function updateExperts(
   reducedMeans: Float64Array,
   workspace: UpdateWorkspace,
 ): UpdateReport {
-  const { S, L, d, support, weights, means, variances } = mixture;
+  const { S, d, support } = mixture;
   const { K } = reduced;
   const p = d + 1;
-  const { grams, rhs, transportedMeans, totalMass, spread, xTilde } = workspace;
-  const { assignment, mass } = plan;
+  const { grams, rhs, totalMass, spread, xTilde } = workspace;
+  const { mass, reference, firstMoments, secondMoments, transportedVariance } = plan;
 
-  // Transported means r_ks = Σ_l P_lk(x_s) μ_ls, S × K.
-  transportedMeans.fill(0);
-  for (let s = 0; s < S; s++) {
-    for (let l = 0; l < L; l++) {
-      const k = assignment[s * L + l];
-      transportedMeans[s * K + k] += weights[s * L + l] * means[s * L + l];
-    }
-  }
-
-  // Normal equations: A_k = Σ_s W_ks x̃_s x̃_sᵀ (upper triangle, mirrored below), b_k = Σ_s r_ks x̃_s.
+  // Normal equations: A_k = Σ_s W_ks x̃_s x̃_sᵀ (upper triangle, mirrored below), b_k = Σ_s r_ks x̃_s with the
+  // transported means r_ks = Σ_l P_lk(x_s) μ_ls = ρ_ks W_ks + Σ_l P_lk(x_s) (μ_ls − ρ_ks).
   grams.fill(0);
   rhs.fill(0);
   totalMass.fill(0);
@@ -93,7 +85,7 @@ export function updateExperts(
       const w = mass[s * K + k];
       if (w === 0) continue;
       totalMass[k] += w;
-      const r = transportedMeans[s * K + k];
+      const r = reference[s * K + k] * w + firstMoments[s * K + k];
       const gramOffset = k * p * p;
       for (let a = 0; a < p; a++) {
         rhs[k * p + a] += r * xTilde[a];
@@ -120,18 +112,21 @@ export function updateExperts(
     if (!regular) singularExperts.push(k);
   }
 
-  // σ_k² = Σ_s Σ_l P_lk(x_s) [σ_l² + (μ_ls − ν_ks)²] / Σ_s W_ks at the new means ν.
+  // σ_k² = Σ_s Σ_l P_lk(x_s) [σ_l² + (μ_ls − ν_ks)²] / Σ_s W_ks at the new means ν. With δ = ν − ρ,
+  // Σ_l P (μ − ν)² = Σ_l P (μ − ρ)² − 2 δ Σ_l P (μ − ρ) + δ² W, which is never negative, so rounding below 0 is cut.
   reducedMeansAtSupport(support, S, reduced, reducedMeans, workspace.coefficients);
   spread.fill(0);
   for (let s = 0; s < S; s++) {
-    for (let l = 0; l < L; l++) {
-      const k = assignment[s * L + l];
-      const difference = means[s * L + l] - reducedMeans[s * K + k];
-      spread[k] += weights[s * L + l] * (variances[l] + difference * difference);
+    for (let k = 0; k < K; k++) {
+      const cell = s * K + k;
+      const w = mass[cell];
+      if (w === 0) continue;
+      const delta = reducedMeans[cell] - reference[cell];
+      spread[k] += secondMoments[cell] - 2 * delta * firstMoments[cell] + delta * delta * w;
     }
   }
   for (let k = 0; k < K; k++) {
-    if (totalMass[k] > 0) reduced.variances[k] = spread[k] / totalMass[k];
+    if (totalMass[k] > 0) reduced.variances[k] = (transportedVariance[k] + Math.max(spread[k], 0)) / totalMass[k];
   }
 
   return { emptyExperts, singularExperts };
