@@ -269,6 +269,26 @@ describe("objective across steps", () => {
     // The objective is flat to rounding once |g| is about 1e-8 (a change of about g² / |H| ≈ 1e-16), so 1e-6 is loose.
     for (let t = 0; t < gradient.length; t++) assertClose(gradient[t], 0, 1e-6, `gradient[${t}] at the Newton maximum`);
   });
+
+  it("a reused Hessian reaches the same maximum", () => {
+    const problem = softProblem(200, 3, 4, 61);
+    const fresh = fitMultinomialLogistic(problem, { method: "newton", maxIterations: 100, tolerance: 1e-15 });
+    const reused = fitMultinomialLogistic(problem, { method: "newton", maxIterations: 100, tolerance: 1e-15, hessianReuse: 3 });
+    assertClose(reused.objective, fresh.objective, 1e-10 * Math.abs(fresh.objective), "maximum of L");
+    assert.ok(reused.converged, `no convergence in ${reused.iterations} steps`);
+
+    // Step by step from a far start, every step with a three-step-old Hessian, L never decreases.
+    const solver = new LogisticSolver(problem);
+    let gates: Float64Array = new Float64Array((problem.d + 1) * problem.K);
+    for (let a = 0; a <= problem.d; a++) for (let k = 0; k < problem.K - 1; k++) gates[a * problem.K + k] = 3;
+    let previous = logisticObjective(problem, gates);
+    for (let step = 0; step < 10; step++) {
+      const result = solver.fit(gates, { method: "newton", maxIterations: 3, hessianReuse: 3 });
+      assert.ok(result.objective >= previous, `step ${step}: L went from ${previous} to ${result.objective}`);
+      gates = result.gates;
+      previous = result.objective;
+    }
+  });
 });
 
 describe("soft labels and weights", () => {

@@ -26,6 +26,12 @@ export interface GateFit {
 }
 
 /**
+ * Newton steps per factored Hessian in the gate fit. The Hessian over S points costs S (K−1)K/2 (d+1)(d+2)/2
+ * multiply-adds, more than 20 gradients cost, and near the optimum it changes little between steps.
+ */
+const GATE_HESSIAN_REUSE = 3;
+
+/**
  * Fits the gates of the reduced model by Newton–Raphson multinomial logistic regression with soft labels
  * on the support points (the gates are not part of the transport objective, so they are fitted after it).
  *
@@ -55,7 +61,7 @@ export function fitReducedGates(support: SupportPoints, mass: Float64Array, redu
 
   const fit = fitMultinomialLogistic(
     { x, n: S, d, K, targets },
-    { method: "newton", maxIterations: options.maxIterations ?? 100, tolerance: options.tolerance ?? 1e-10 },
+    { method: "newton", maxIterations: options.maxIterations ?? 100, tolerance: options.tolerance ?? 1e-10, hessianReuse: GATE_HESSIAN_REUSE },
   );
 
   return { gates: unflatten(fit.gates, d + 1, K), iterations: fit.iterations, converged: fit.converged };

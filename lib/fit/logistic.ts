@@ -40,6 +40,11 @@ export interface LogisticOptions {
    * So an estimate from a systematic subsample is enough, and it saves most of the cost for large n.
    */
   hessianRows?: number;
+  /**
+   * Newton steps that share one factored Hessian. Default 1, a fresh Hessian every step. With more, a step
+   * that needs halving or fails to ascend gets a fresh Hessian first, so the objective still never decreases.
+   */
+  hessianReuse?: number;
 }
 
 /** Gate probabilities and objective at the starting gates, when the caller already has them (the E-step does). */
@@ -256,6 +261,9 @@ export class LogisticSolver {
     const tolerance = options.tolerance ?? 1e-10;
     const maxHalvings = options.maxHalvings ?? 30;
     const stride = Math.max(1, Math.ceil(n / (options.hessianRows ?? 4096)));
+    const hessianReuse = options.hessianReuse ?? 1;
+    let hessianFactor: CholeskyDecomposition | null = null;
+    let hessianAge = 0;
 
     const probabilities = state ? state.probabilities.slice() : new Float64Array(n * K);
     const candidateProbabilities = new Float64Array(n * K);
@@ -267,9 +275,15 @@ export class LogisticSolver {
     while (iterations < maxIterations && !converged) {
       iterations++;
 
-      // Ascent direction: Newton (−H)⁻¹g, or the Böhning bound B⁻¹g.
+      // Ascent direction: Newton (−H)⁻¹g with a fresh or a reused Hessian, or the Böhning bound B⁻¹g.
       const gradient = logisticGradient(this.problem, probabilities);
-      const step = method === "bohning" ? this.bohningStep(gradient) : solveSymmetric(negativeHessian(this.problem, probabilities, stride), gradient);
+      const freshHessian = method === "newton" && (hessianFactor === null || hessianAge >= hessianReuse);
+      if (freshHessian) {
+        hessianFactor = factorSymmetric(negativeHessian(this.problem, probabilities, stride));
+        hessianAge = 0;
+      }
+      hessianAge++;
+      const step = method === "bohning" ? this.bohningStep(gradient) : solveWithFactor(hessianFactor as CholeskyDecomposition, gradient);
 
       // Step halving keeps the objective from decreasing; the Böhning step needs none in exact arithmetic.
       let scale = 1;
@@ -281,6 +295,12 @@ export class LogisticSolver {
         halvings++;
         candidate = addStep(gates, step, scale, this.problem.d, K);
         candidateObjective = logisticObjective(this.problem, candidate, candidateProbabilities);
+      }
+      if (method === "newton" && !freshHessian && halvings > 0) {
+        // The reused Hessian gave a poor direction: take this step again with a fresh one.
+        hessianFactor = null;
+        iterations--;
+        continue;
       }
       if (!(candidateObjective >= objective)) {
         converged = true;
