@@ -10,7 +10,7 @@ import { medoid } from "../lib/aggregate/medoid";
 import { cloneReduced, reducedMeansAtSupport, stackLocalModels, type StackedMixture } from "../lib/aggregate/mixture";
 import { runTransportMM } from "../lib/aggregate/mm";
 import { assignPlan, createPlan, planFromGroups, planObjective, type TransportPlan } from "../lib/aggregate/plan";
-import { reduceLocalModels } from "../lib/aggregate/reduce";
+import { reduceLocalModels, type StartName } from "../lib/aggregate/reduce";
 import { randomGroupingStart } from "../lib/aggregate/starts";
 import type { LocalModel, ReducedExperts } from "../lib/aggregate/types";
 import { createUpdateWorkspace, updateExperts } from "../lib/aggregate/update";
@@ -182,6 +182,18 @@ describe("OT reduction invariances", () => {
     const shuffled = reduceLocalModels(permuted, support, 3);
     assertModelClose(shuffled.model, original.model, { experts: 1e-10, gates: 1e-8 }, "aggregate of permuted local models");
     assertClose(shuffled.diagnostics.objective, original.diagnostics.objective, 1e-14, "objective T");
+  });
+
+  it("helper threads give the same result", () => {
+    const localModels = [0, 1, 2, 3, 4].map(() => ({ model: noisyCopy(TRUTH, 0.3, random), n: 600 }));
+    const options = { starts: ["kmeans", "aligned", "random", "random"] as StartName[], seed: 4 };
+
+    // Three helper threads take the last three tries, the calling thread the first.
+    const single = reduceLocalModels(localModels, support, 3, { ...options, threads: 1 });
+    const threaded = reduceLocalModels(localModels, support, 3, { ...options, threads: 4 });
+    assert.deepEqual(threaded.model, single.model);
+    assert.deepEqual(threaded.diagnostics.tries, single.diagnostics.tries);
+    assert.deepEqual(threaded.diagnostics.objectivePerIteration, single.diagnostics.objectivePerIteration);
   });
 
   it("weighted averaging in raw order breaks on permuted copies", () => {
@@ -423,5 +435,6 @@ describe("aggregation input errors", () => {
   it("rejects unknown options", () => {
     assert.throws(() => reduceLocalModels([local], support, 3, { starts: ["best" as never] }), /Unknown start "best"/);
     assert.throws(() => reduceLocalModels([local], support, 3, { maxIterations: 0 }), /maxIterations must be a positive integer/);
+    assert.throws(() => reduceLocalModels([local], support, 3, { threads: 0 }), /threads must be a whole number >= 1 but got 0/);
   });
 });

@@ -45,8 +45,11 @@ export interface StackedMixture {
 /**
  * Stacks validated local models at validated support points (see validateLocalModels and readSupportPoints).
  * Costs O(S (d+1) L): one pass over the support points for the gate predictors and one for the expert means.
+ *
+ * @param shared - allocate `weights` and `means` (S × L each) in a SharedArrayBuffer, so that posting the
+ *   mixture to another thread shares them instead of copying them
  */
-export function stackLocalModels(localModels: readonly LocalModel[], support: SupportPoints): StackedMixture {
+export function stackLocalModels(localModels: readonly LocalModel[], support: SupportPoints, shared = false): StackedMixture {
   const { S, d, x } = support;
   const M = localModels.length;
   const p = d + 1;
@@ -85,8 +88,9 @@ export function stackLocalModels(localModels: readonly LocalModel[], support: Su
   }
 
   // μ_ls = β_lᵀ x̃_s, and w_l(x_s) = λ_m π_k(x_s; α^(m)): a softmax over each machine's block of gate predictors.
-  const means = linearPredictors(expertCoefficients, x, S, d, L);
-  const weights = linearPredictors(gateCoefficients, x, S, d, L);
+  const allocate = (length: number): Float64Array => (shared ? new Float64Array(new SharedArrayBuffer(8 * length)) : new Float64Array(length));
+  const means = linearPredictors(expertCoefficients, x, S, d, L, allocate(S * L));
+  const weights = linearPredictors(gateCoefficients, x, S, d, L, allocate(S * L));
   for (let s = 0; s < S; s++) {
     for (let m = 0; m < M; m++) {
       softmaxBlock(weights, s * L + machineOffsets[m], machineOffsets[m + 1] - machineOffsets[m], machineWeights[m]);

@@ -7,12 +7,14 @@ import { readSupportPoints, validateLocalModels, validateReducedSize, type Suppo
  * Validates the inputs shared by every aggregation method and stacks the local models at the support points.
  *
  * @param requireEqualK - name of a method that needs K_m = K on every machine; the error names it and the machine
+ * @param shared - put the S × L arrays of the mixture in shared memory, for helper threads (see stackLocalModels)
  */
 export function prepareAggregation(
   localModels: readonly LocalModel[],
   support: Float64Array | Dataset,
   K: number,
   requireEqualK?: string,
+  shared = false,
 ): { mixture: StackedMixture; support: SupportPoints } {
   const { d, features, L } = validateLocalModels(localModels);
   validateReducedSize(K, L);
@@ -28,5 +30,5 @@ export function prepareAggregation(
   }
 
   const points = readSupportPoints(support, d, features);
-  return { mixture: stackLocalModels(localModels, points), support: points };
+  return { mixture: stackLocalModels(localModels, points, shared), support: points };
 }

@@ -1,28 +1,29 @@
+import { availableParallelism } from "node:os";
 import { performance } from "node:perf_hooks";
 
 import type { Dataset } from "../model/types";
 import { Random } from "../random";
-import { alignedAverageModel } from "./aligned-average";
 import { fitReducedGates, type GatingVariant } from "./gates";
-import { mergeGreedily } from "./greedy-merge";
-import { reducedFromModel, type StackedMixture } from "./mixture";
-import { runTransportMM, type TransportMMResult } from "./mm";
+import type { StackedMixture } from "./mixture";
+import type { TransportMMResult } from "./mm";
 import { prepareAggregation } from "./prepare";
 import { assembleResult } from "./result";
-import { kmeansStart, randomGroupingStart } from "./starts";
-import type { AggregationResult, LocalModel, ReducedExperts, TryResult } from "./types";
+import { START_NAMES, startNeedsSeed, type StartName } from "./starts";
+import { runTry, type TryOutcome, type TryRequest } from "./try";
+import { TryThread } from "./try-thread";
+import type { AggregationResult, LocalModel, TryResult } from "./types";
 import type { SupportPoints } from "./validate";
 
-/**
- * Starting points of the MM algorithm:
- * - "kmeans": k-means on the local expert vectors (β_l, σ_l²), each reduced expert the mean of its cluster;
- * - "aligned": the aligned average of the local models (needs K_m = K on every machine, skipped otherwise);
- * - "greedy": greedy merging of the components (see mergeGreedily);
- * - "random": a random grouping of the components, each reduced expert the mean of its group.
- */
-export type StartName = "kmeans" | "aligned" | "greedy" | "random";
+export { START_NAMES, type StartName } from "./starts";
 
-const START_NAMES: readonly StartName[] = ["kmeans", "aligned", "greedy", "random"];
+/** Default starting points: k-means on the local experts and the aligned average. */
+const DEFAULT_STARTS: StartName[] = ["kmeans", "aligned"];
+
+/**
+ * Smallest S · L for which tries run on helper threads by default. Below it a try takes a few milliseconds,
+ * less than starting a thread (about 40 ms).
+ */
+const THREADED_MIN_SIZE = 200_000;
 
 export interface ReductionOptions {
   /**
@@ -41,6 +42,11 @@ export interface ReductionOptions {
   gating?: GatingVariant;
   /** Maximum Newton steps of the gate fit. Default 100. */
   gateMaxIterations?: number;
+  /**
+   * Threads that run the tries: the calling thread and threads − 1 helper threads, at most one per try. The
+   * result does not depend on it. Default: the available cores, when S · L is at least 200 000; 1 otherwise.
+   */
+  threads?: number;
 }
 
 /**
@@ -65,14 +71,23 @@ export interface ReductionOptions {
 export function reduceLocalModels(localModels: readonly LocalModel[], support: Float64Array | Dataset, K: number, options: ReductionOptions = {}): AggregationResult {
   const started = performance.now();
   validateReductionOptions(options, !(support instanceof Float64Array));
-  const prepared = prepareAggregation(localModels, support, K);
-  return reduceStackedMixture(prepared.mixture, localModels, prepared.support, K, options, started);
+
+  // Helper threads start before the stacking, so that loading their code overlaps it.
+  const starts = options.starts ?? DEFAULT_STARTS;
+  const helpers = spawnHelpers(helperCount(options, starts.length, localModels, support));
+  try {
+    const prepared = prepareAggregation(localModels, support, K, undefined, helpers.length > 0);
+    return reduceStackedMixture(prepared.mixture, localModels, prepared.support, K, options, started, helpers);
+  } finally {
+    helpers.forEach((helper) => helper.close());
+  }
 }
 
 /**
  * Runs the reduction on an already stacked mixture (see reduceLocalModels). It trusts its inputs.
  *
  * @param started - performance.now() at the start of the aggregation, for the reported wall time
+ * @param helpers - helper threads for the last tries; the calling thread runs the others
  */
 export function reduceStackedMixture(
   mixture: StackedMixture,
@@ -81,23 +96,24 @@ export function reduceStackedMixture(
   K: number,
   options: ReductionOptions = {},
   started = performance.now(),
+  helpers: readonly TryThread[] = [],
 ): AggregationResult {
-  const starts = options.starts ?? ["kmeans", "aligned"];
-  const random = new Random(options.seed ?? 0);
+  const starts = options.starts ?? DEFAULT_STARTS;
+  const outcomes = runTries(starts, mixture, localModels, support, K, options, helpers);
   const warnings: string[] = [];
   const errors: string[] = [];
   const tries: TryResult[] = [];
   let best: TransportMMResult | null = null;
   let bestTry = -1;
 
-  for (const start of starts) {
-    const initial = startingPoint(start, mixture, localModels, support, K, random);
-    if (typeof initial === "string") {
-      warnings.push(initial);
-      continue;
+  starts.forEach((start, index) => {
+    const outcome = outcomes[index];
+    if ("skipped" in outcome) {
+      warnings.push(outcome.skipped);
+      return;
     }
 
-    const run = runTransportMM(mixture, initial, { tolerance: options.tolerance, maxIterations: options.maxIterations });
+    const { run } = outcome;
     tries.push({ start, objective: run.objective, iterations: run.iterations, converged: run.converged });
     run.errors.forEach((message) => errors.push(`Start "${start}": ${message}`));
     if (run.singularExperts.length > 0) {
@@ -109,24 +125,25 @@ export function reduceStackedMixture(
       best = run;
       bestTry = tries.length - 1;
     }
-  }
+  });
 
-  if (!best) {
+  const keptRun = best as TransportMMResult | null;
+  if (keptRun === null) {
     throw new Error(`No starting point could be built (${warnings.join(" ")}); add "random" to the starts.`);
   }
-  if (!best.converged) {
-    warnings.push(`The kept start "${tries[bestTry].start}" reached ${best.iterations} iterations without T changing by less than the tolerance.`);
+  if (!keptRun.converged) {
+    warnings.push(`The kept start "${tries[bestTry].start}" reached ${keptRun.iterations} iterations without T changing by less than the tolerance.`);
   }
 
-  const gateFit = fitReducedGates(support, best.plan.mass, best.reduced, { variant: options.gating, maxIterations: options.gateMaxIterations });
+  const gateFit = fitReducedGates(support, keptRun.plan.mass, keptRun.reduced, { variant: options.gating, maxIterations: options.gateMaxIterations });
   if (!gateFit.converged) warnings.push(`The gate fit did not converge in ${gateFit.iterations} Newton steps.`);
-  if (best.emptyExperts.length > 0) warnings.push(`${best.emptyExperts.length} reduced expert(s) receive no mass; their gates are not identified.`);
+  if (keptRun.emptyExperts.length > 0) warnings.push(`${keptRun.emptyExperts.length} reduced expert(s) receive no mass; their gates are not identified.`);
 
-  return assembleResult(mixture.features, best.reduced, gateFit.gates, best.plan, {
-    objectivePerIteration: best.objectivePerIteration,
-    objective: best.objective,
-    iterations: best.iterations,
-    converged: best.converged,
+  return assembleResult(mixture.features, keptRun.reduced, gateFit.gates, keptRun.plan, {
+    objectivePerIteration: keptRun.objectivePerIteration,
+    objective: keptRun.objective,
+    iterations: keptRun.iterations,
+    converged: keptRun.converged,
     tries,
     seconds: (performance.now() - started) / 1000,
     warnings,
@@ -134,35 +151,70 @@ export function reduceStackedMixture(
   });
 }
 
-/** Builds the starting experts of one try, or returns why the start does not apply. */
-function startingPoint(
-  start: StartName,
+/**
+ * Runs every try, the last ones on the helper threads while the calling thread runs the others in order. A
+ * try whose helper thread failed runs on the calling thread. The seeds are drawn in the order of the starts,
+ * so the outcomes do not depend on where the tries ran.
+ */
+function runTries(
+  starts: readonly StartName[],
   mixture: StackedMixture,
   localModels: readonly LocalModel[],
   support: SupportPoints,
   K: number,
-  random: Random,
-): ReducedExperts | string {
-  switch (start) {
-    case "kmeans":
-      return kmeansStart(mixture, K, random.childSeed());
-    case "aligned": {
-      const different = localModels.findIndex((local) => local.model.K !== K);
-      if (different >= 0) {
-        return `Aligned-average start skipped: machine ${different + 1} has K_m = ${localModels[different].model.K} experts, not K = ${K}.`;
-      }
-      return reducedFromModel(alignedAverageModel(mixture, localModels, support));
-    }
-    case "greedy":
-      return mergeGreedily(mixture, K).reduced;
-    case "random":
-      return randomGroupingStart(mixture, K, new Random(random.childSeed()));
+  options: ReductionOptions,
+  helpers: readonly TryThread[],
+): TryOutcome[] {
+  const random = new Random(options.seed ?? 0);
+  const requests: TryRequest[] = starts.map((start) => ({
+    start,
+    seed: startNeedsSeed(start) ? random.childSeed() : 0,
+    mixture, localModels, support, K,
+    tolerance: options.tolerance,
+    maxIterations: options.maxIterations,
+  }));
+
+  // Try starts.length − 1 − h goes to helper h; the first try always stays on the calling thread.
+  const remote = new Map<number, TryThread>();
+  helpers.forEach((helper, h) => {
+    const index = starts.length - 1 - h;
+    if (index > 0 && helper.submit(requests[index])) remote.set(index, helper);
+  });
+
+  const outcomes: (TryOutcome | null)[] = requests.map((request, index) => (remote.has(index) ? null : runTry(request)));
+  for (const [index, helper] of remote) outcomes[index] = helper.collect() ?? runTry(requests[index]);
+  return outcomes as TryOutcome[];
+}
+
+/** Helper threads to start: threads − 1, at most one per try after the first. */
+function helperCount(options: ReductionOptions, tries: number, localModels: readonly LocalModel[], support: Float64Array | Dataset): number {
+  let threads = options.threads;
+  if (threads === undefined) {
+    const L = localModels.reduce((total, local) => total + (local.model?.K ?? 0), 0);
+    const d = localModels[0]?.model?.d ?? 0;
+    let S = 0;
+    if (!(support instanceof Float64Array)) S = support.n;
+    else if (d > 0) S = support.length / d;
+    threads = S * L >= THREADED_MIN_SIZE ? availableParallelism() : 1;
   }
+  return Math.max(0, Math.min(threads, tries) - 1);
+}
+
+function spawnHelpers(count: number): TryThread[] {
+  const helpers: TryThread[] = [];
+  for (let h = 0; h < count; h++) {
+    const helper = TryThread.spawn();
+    if (helper) helpers.push(helper);
+  }
+  return helpers;
 }
 
 /** Checks the options before any work, naming the invalid option; `hasResponses` is whether the support carries y. */
 function validateReductionOptions(options: ReductionOptions, hasResponses: boolean): void {
-  const { tolerance, maxIterations, starts, gating, gateMaxIterations } = options;
+  const { tolerance, maxIterations, starts, gating, gateMaxIterations, threads } = options;
+  if (threads !== undefined && !(Number.isInteger(threads) && threads >= 1)) {
+    throw new Error(`threads must be a whole number >= 1 but got ${threads}.`);
+  }
   if (tolerance !== undefined && !(Number.isFinite(tolerance) && tolerance >= 0)) {
     throw new Error(`tolerance must be a finite number >= 0 but got ${tolerance}.`);
   }

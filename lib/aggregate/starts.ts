@@ -1,8 +1,11 @@
 import { kmeans } from "ml-kmeans";
 
-import type { Random } from "../random";
-import type { StackedMixture } from "./mixture";
-import type { ReducedExperts } from "./types";
+import { Random } from "../random";
+import { alignedAverageModel } from "./aligned-average";
+import { mergeGreedily } from "./greedy-merge";
+import { reducedFromModel, type StackedMixture } from "./mixture";
+import type { LocalModel, ReducedExperts } from "./types";
+import type { SupportPoints } from "./validate";
 
 /**
  * Starting experts from a grouping of the components: each reduced expert is the plain mean of its group's
@@ -65,4 +68,46 @@ export function randomGroupingStart(mixture: StackedMixture, K: number, random: 
   for (let t = 0; t < L; t++) groups[order[t]] = t < K ? t : random.integer(0, K - 1);
 
   return groupMeanStart(mixture, groups, K) as ReducedExperts;
+}
+
+/**
+ * Starting points of the MM algorithm:
+ * - "kmeans": k-means on the local expert vectors (β_l, σ_l²), each reduced expert the mean of its cluster;
+ * - "aligned": the aligned average of the local models (needs K_m = K on every machine, skipped otherwise);
+ * - "greedy": greedy merging of the components (see mergeGreedily);
+ * - "random": a random grouping of the components, each reduced expert the mean of its group.
+ */
+export type StartName = "kmeans" | "aligned" | "greedy" | "random";
+
+export const START_NAMES: readonly StartName[] = ["kmeans", "aligned", "greedy", "random"];
+
+/** Tells whether a start draws random numbers, and so takes a seed of its own. */
+export function startNeedsSeed(start: StartName): boolean {
+  return start === "kmeans" || start === "random";
+}
+
+/** Builds the starting experts of one try, or returns why the start does not apply. */
+export function startingPoint(
+  start: StartName,
+  mixture: StackedMixture,
+  localModels: readonly LocalModel[],
+  support: SupportPoints,
+  K: number,
+  seed: number,
+): ReducedExperts | string {
+  switch (start) {
+    case "kmeans":
+      return kmeansStart(mixture, K, seed);
+    case "aligned": {
+      const different = localModels.findIndex((local) => local.model.K !== K);
+      if (different >= 0) {
+        return `Aligned-average start skipped: machine ${different + 1} has K_m = ${localModels[different].model.K} experts, not K = ${K}.`;
+      }
+      return reducedFromModel(alignedAverageModel(mixture, localModels, support));
+    }
+    case "greedy":
+      return mergeGreedily(mixture, K).reduced;
+    case "random":
+      return randomGroupingStart(mixture, K, new Random(seed));
+  }
 }
