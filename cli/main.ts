@@ -147,6 +147,7 @@ program
   .option("--no-cache", "recompute every cell")
   .option("--full", "published settings instead of the quick ones (hours, unless 'otmoe sweep' already cached the cells)")
   .option("--replicates <number>", "replicates per setting (default 2 quick, 50 with --full)")
+  .option("--parts <list>", "comma-separated parts to regenerate: quickstart, d2, scaling-m, scaling-n, support, noniid (default: all)")
   .option("--no-images", "skip the PNG images (the HTML figures are always written)")
   .action(async (options) => (await import("./report")).runReportCommand(options));
 

@@ -1,6 +1,6 @@
 import { setMaxListeners } from "node:events";
 
-import { runReport } from "../lib/report/run";
+import { runReport, type ReportPart } from "../lib/report/run";
 import { progressLine } from "../lib/sweep/progress";
 import { parsePositiveInteger } from "./options";
 
@@ -11,6 +11,7 @@ export interface ReportCommandOptions {
   cacheRoot: string;
   full?: boolean;
   replicates?: string;
+  parts?: string;
   images: boolean;
 }
 
@@ -29,6 +30,7 @@ export async function runReportCommand(options: ReportCommandOptions): Promise<v
     quick: options.full !== true,
     replicates: options.replicates !== undefined ? parsePositiveInteger(options.replicates, "--replicates") : undefined,
     cacheRoot: options.cache === false ? undefined : options.cacheRoot,
+    parts: options.parts !== undefined ? (options.parts.split(",").map((part) => part.trim()) as ReportPart[]) : undefined,
     images: options.images,
     progress: (label) => progressLine(label),
     signal: controller.signal,
