@@ -87,7 +87,7 @@ export function reduceLocalModels(localModels: readonly LocalModel[], support: F
  * Runs the reduction on an already stacked mixture (see reduceLocalModels). It trusts its inputs.
  *
  * @param started - performance.now() at the start of the aggregation, for the reported wall time
- * @param helpers - helper threads for the last tries; the calling thread runs the others
+ * @param helpers - helper threads for the first tries; the calling thread runs the others
  */
 export function reduceStackedMixture(
   mixture: StackedMixture,
@@ -152,7 +152,7 @@ export function reduceStackedMixture(
 }
 
 /**
- * Runs every try, the last ones on the helper threads while the calling thread runs the others in order. A
+ * Runs every try, the first ones on the helper threads while the calling thread runs the others in order. A
  * try whose helper thread failed runs on the calling thread. The seeds are drawn in the order of the starts,
  * so the outcomes do not depend on where the tries ran.
  */
@@ -174,11 +174,11 @@ function runTries(
     maxIterations: options.maxIterations,
   }));
 
-  // Try starts.length − 1 − h goes to helper h; the first try always stays on the calling thread.
+  // Helper h takes try h, and the calling thread runs the last tries. With the default starts the helper,
+  // whose code is less optimized, gets the k-means start, which is cheaper to build than the aligned average.
   const remote = new Map<number, TryThread>();
   helpers.forEach((helper, h) => {
-    const index = starts.length - 1 - h;
-    if (index > 0 && helper.submit(requests[index])) remote.set(index, helper);
+    if (h < starts.length - 1 && helper.submit(requests[h])) remote.set(h, helper);
   });
 
   const outcomes: (TryOutcome | null)[] = requests.map((request, index) => (remote.has(index) ? null : runTry(request)));
@@ -186,7 +186,7 @@ function runTries(
   return outcomes as TryOutcome[];
 }
 
-/** Helper threads to start: threads − 1, at most one per try after the first. */
+/** Counts the helper threads to start: threads − 1, and fewer helpers than tries. */
 function helperCount(options: ReductionOptions, tries: number, localModels: readonly LocalModel[], support: Float64Array | Dataset): number {
   let threads = options.threads;
   if (threads === undefined) {
