@@ -170,6 +170,13 @@ const MAX_HALVINGS = 30;
 const HESSIAN_REUSE = 4;
 
 /**
+ * Largest Hessian stride (rows per subsampled row) at which the Hessian is reused. Beyond it the subsample is
+ * under a quarter of the rows and costs little, while a reused Hessian can add iterations: on 40 000 rows
+ * with d = 5 and K = 4 the fit took about 0.2 s longer.
+ */
+const HESSIAN_REUSE_MAX_STRIDE = 4;
+
+/**
  * Runs EM from one starting model on standardized data.
  *
  * Each iteration is one pass over the data (emPass) that evaluates the log-likelihood and collects the
@@ -177,7 +184,8 @@ const HESSIAN_REUSE = 4;
  * EM). The next pass checks the gate step: it also evaluates Σ τ log π at the new gates with the old
  * responsibilities. If that gate objective did not increase, the step is halved and the pass repeated, so
  * the log-likelihood cannot decrease. The Newton Hessian only sets the step direction, so it is summed
- * over a systematic subsample of rows (see hessianRows) and reused for a few iterations (HESSIAN_REUSE).
+ * over a systematic subsample of rows (see hessianRows) and, on small data, reused for a few iterations
+ * (HESSIAN_REUSE).
  */
 function runEM(data: Dataset, start: MoEModel, varianceFloor: number, startIndex: number, options: EMOptions): RunResult {
   const { n, d } = data;
@@ -187,6 +195,7 @@ function runEM(data: Dataset, start: MoEModel, varianceFloor: number, startIndex
   const maxIterations = options.maxIterations ?? 1000;
   const gateStep = options.gateStep ?? "newton";
   const hessianStride = gateStep === "newton" ? Math.max(1, Math.ceil(n / hessianRows(d, K))) : 0;
+  const hessianReuse = hessianStride <= HESSIAN_REUSE_MAX_STRIDE ? HESSIAN_REUSE : 1;
 
   const workspace = createEMWorkspace(n, d, K, rowOuterProducts(data.x, n, d));
   const bohningFactor = gateStep === "bohning" ? new CholeskyDecomposition(designGram(data)) : null;
@@ -207,7 +216,7 @@ function runEM(data: Dataset, start: MoEModel, varianceFloor: number, startIndex
     if (options.signal?.aborted) throw new Error(`EM was aborted at iteration ${iteration} of start ${startIndex + 1}.`);
 
     // E-step and statistics at the current parameters; the Hessian rows only when a fresh Hessian is due.
-    const freshHessian = hessianStride > 0 && (hessianFactor === null || hessianAge >= HESSIAN_REUSE || halvings > 0);
+    const freshHessian = hessianStride > 0 && (hessianFactor === null || hessianAge >= hessianReuse || halvings > 0);
     const pass = emPass(workspace, data.x, data.y, gates, experts, variances, freshHessian ? hessianStride : 0, pending !== null);
 
     // Check the last gate step: with the old responsibilities, Σ τ log π must not have decreased.

@@ -62,7 +62,9 @@ export function parseModel(text: string, source = "model"): ModelFile {
   try {
     value = JSON.parse(text);
   } catch (error) {
-    throw new Error(`Model file '${source}' is not valid JSON (${(error as Error).message}); write it with 'otmoe fit' or writeModelFile.`);
+    // The parser quotes the start of the text, which may span lines; keep the message on one line.
+    const reason = (error as Error).message.replace(/\s+/g, " ");
+    throw new Error(`Model file '${source}' is not valid JSON (${reason}); write it with 'otmoe fit', 'otmoe fit-local' or writeModelFile.`);
   }
   return validateModelFile(value, source);
 }
