@@ -32,7 +32,7 @@ describe("federated EM", () => {
     );
   });
 
-  it("stops at convergence and repeats the last model in later snapshots", () => {
+  it("stops at convergence, repeats snapshots", () => {
     const federated = fitFederatedEM(shards, { K: 4, rounds: 500, snapshots: [1, 5, 500], seed: 1 });
     const [first, fifth, last] = federated.snapshots;
 
@@ -56,14 +56,14 @@ describe("federated EM", () => {
   });
 
   it("gives the same model for the same seed", () => {
-    const a = fitFederatedEM(shards, { K: 4, rounds: 20, seed: 3 });
-    const b = fitFederatedEM(shards, { K: 4, rounds: 20, seed: 3 });
-    assert.deepEqual(a.snapshots[0].model, b.snapshots[0].model);
+    const first = fitFederatedEM(shards, { K: 4, rounds: 20, seed: 3 });
+    const second = fitFederatedEM(shards, { K: 4, rounds: 20, seed: 3 });
+    assert.deepEqual(second.snapshots[0].model, first.snapshots[0].model);
   });
 
-  it("rejects a bad tolerance and a machine too small for K", () => {
+  it("rejects bad tolerance, tiny machine", () => {
     assert.throws(() => fitFederatedEM(shards, { K: 4, rounds: 5, tolerance: -1 }), /tolerance must be a finite number >= 0 but got -1/);
-    const tiny = subsetRows(pooled, [0, 1, 2]);
-    assert.throws(() => fitFederatedEM([...shards, tiny], { K: 4, rounds: 5 }), /Machine 5 \(n = 3\)/);
+    const threeRows = subsetRows(pooled, [0, 1, 2]);
+    assert.throws(() => fitFederatedEM([...shards, threeRows], { K: 4, rounds: 5 }), /Machine 5 \(n = 3\)/);
   });
 });

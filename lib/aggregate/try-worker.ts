@@ -2,7 +2,7 @@ import type { MessagePort } from "node:worker_threads";
 
 import { Random } from "../random";
 import { sampleStandardNormal } from "../model/sample";
-import { defaultFeatureNames, zeros2d, type MoEModel } from "../model/types";
+import { drawImbalanceParameters } from "../simulate/imbalance";
 import { prepareAggregation } from "./prepare";
 import { runTry, type TryOutcome, type TryRequest } from "./try";
 
@@ -42,30 +42,18 @@ export function serveTries(port: MessagePort, state: Int32Array): void {
   warmUp();
 }
 
+/** Support points of the warm-up try. */
+const WARM_UP_POINTS = 300;
+
 /**
  * Runs one short try on 300 support points and 20 components (about 35 ms) so that the compiler optimizes the
  * MM loops before the first request. On a cold thread the aligned-average try of the 1.28 million-pair
  * aggregation benchmark took about 300 ms, and after this warm-up about 250 ms.
  */
-const WARM_UP_POINTS = 300;
-
 function warmUp(): void {
   const random = new Random(1);
-  const K = 5;
-  const d = 20;
-  const localModels = Array.from({ length: 4 }, () => ({ model: randomModel(K, d, random), n: 100 }));
+  const localModels = Array.from({ length: 4 }, () => ({ model: drawImbalanceParameters(random).truth, n: 100 }));
+  const { K, d } = localModels[0].model;
   const { mixture, support } = prepareAggregation(localModels, sampleStandardNormal(WARM_UP_POINTS, d, random), K);
   runTry({ start: "random", seed: 1, mixture, localModels, support, K, maxIterations: 5 });
-}
-
-function randomModel(K: number, d: number, random: Random): MoEModel {
-  const gates = zeros2d(d + 1, K);
-  const experts = zeros2d(d + 1, K);
-  for (let j = 0; j <= d; j++) {
-    for (let k = 0; k < K; k++) {
-      if (k < K - 1) gates[j][k] = random.normal();
-      experts[j][k] = random.normal();
-    }
-  }
-  return { K, d, features: defaultFeatureNames(d), gates, experts, variances: new Array<number>(K).fill(1) };
 }

@@ -105,17 +105,7 @@ export function formatMeanSd(mean: number | null, sd: number | null, digits = 4)
  * @returns new rows with the column `name` added
  */
 export function ratioToReference(rows: readonly SweepRow[], reference: string, column: string, name: string): SweepRow[] {
-  const referenceValue = new Map<number, number>();
-  for (const row of rows) {
-    const value = row[column];
-    if (row.method === reference && typeof value === "number") referenceValue.set(row.cell, value);
-  }
-  return rows.map((row) => {
-    const base = referenceValue.get(row.cell);
-    const value = row[column];
-    const ratio = base !== undefined && typeof value === "number" && value !== 0 ? base / value : null;
-    return { ...row, [name]: ratio };
-  });
+  return compareToReference(rows, reference, column, name, (value, base) => (value !== 0 ? base / value : null));
 }
 
 /**
@@ -125,15 +115,27 @@ export function ratioToReference(rows: readonly SweepRow[], reference: string, c
  * @returns new rows with the column `name` added
  */
 export function differenceToReference(rows: readonly SweepRow[], reference: string, column: string, name: string): SweepRow[] {
+  return compareToReference(rows, reference, column, name, (value, base) => value - base);
+}
+
+/** Adds the column `name`, combining each row's numeric value with the reference method's value in its cell. */
+function compareToReference(
+  rows: readonly SweepRow[],
+  reference: string,
+  column: string,
+  name: string,
+  combine: (value: number, base: number) => number | null,
+): SweepRow[] {
   const referenceValue = new Map<number, number>();
   for (const row of rows) {
     const value = row[column];
     if (row.method === reference && typeof value === "number") referenceValue.set(row.cell, value);
   }
+
   return rows.map((row) => {
     const base = referenceValue.get(row.cell);
     const value = row[column];
-    return { ...row, [name]: base !== undefined && typeof value === "number" ? value - base : null };
+    return { ...row, [name]: base !== undefined && typeof value === "number" ? combine(value, base) : null };
   });
 }
 
