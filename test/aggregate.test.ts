@@ -4,6 +4,7 @@ import { resolve } from "node:path";
 import { describe, it } from "node:test";
 
 import { alignedAverage } from "../lib/aggregate/aligned-average";
+import { gaussianKL } from "../lib/aggregate/cost";
 import { transportDivergence } from "../lib/aggregate/divergence";
 import { greedyMerge, mergeGreedily } from "../lib/aggregate/greedy-merge";
 import { medoid } from "../lib/aggregate/medoid";
@@ -232,6 +233,37 @@ describe("MM algorithm", () => {
       }
     }
     assert.ok(longest >= 4, `random starts should need several iterations, the longest run had ${longest - 1}`);
+  });
+
+  it("plan step matches a brute-force argmin of the KL cost for K = 1 to 10", () => {
+    // K ≤ 8 runs the unrolled kernel and K > 8 the loop; both must give the cheapest expert, ties to the lowest index.
+    const draw = new Random(30);
+    for (let K = 1; K <= 10; K++) {
+      const experts = Float64Array.from({ length: K * 3 }, () => 3 * draw.normal());
+      const variances = Float64Array.from({ length: K }, () => Math.exp(draw.normal()));
+      if (K >= 3) {
+        experts.copyWithin(2 * 3, 0, 3);
+        variances[2] = variances[0];
+      }
+      const reduced: ReducedExperts = { K, d: 2, experts, variances };
+      const nu = reducedMeansAtSupport(mixture.support, mixture.S, reduced, new Float64Array(mixture.S * K));
+      const plan = createPlan(mixture.S, mixture.L, K);
+      const objective = assignPlan(mixture, reduced, nu, plan);
+
+      let expected = 0;
+      const mass = new Float64Array(mixture.S * K);
+      for (let s = 0; s < mixture.S; s++) {
+        for (let l = 0; l < mixture.L; l++) {
+          const costs = Array.from({ length: K }, (_, k) => gaussianKL(mixture.means[s * mixture.L + l], mixture.variances[l], nu[s * K + k], variances[k]));
+          const best = costs.indexOf(Math.min(...costs));
+          assert.equal(plan.assignment[s * mixture.L + l], best, `K = ${K}, s = ${s}, l = ${l}`);
+          expected += mixture.weights[s * mixture.L + l] * costs[best];
+          mass[s * K + best] += mixture.weights[s * mixture.L + l];
+        }
+      }
+      assertClose(objective, expected / mixture.S, 1e-12 * expected, `T for K = ${K}`);
+      mass.forEach((value, t) => assertClose(plan.mass[t], value, 1e-12, `mass ${t} for K = ${K}`));
+    }
   });
 
   it("update step zeroes the gradient for a fixed plan", () => {

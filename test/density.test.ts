@@ -5,6 +5,7 @@ import { canonicalize, canonicalOrder, permuteExperts } from "../lib/model/canon
 import {
   evaluate,
   gateProbabilities,
+  linearPredictors,
   logGateProbabilities,
   logLikelihood,
   predictLabels,
@@ -74,6 +75,32 @@ function randomData(n: number, seed: number) {
   const y = Array.from({ length: n }, () => 3 * random.normal());
   return datasetFromRows(rows, y, ["x1", "x2"]);
 }
+
+describe("linearPredictors", () => {
+  it("matches a hand computation for two rows and three columns", () => {
+    // η_ik = c_0k + x_i1 c_1k + x_i2 c_2k with c = [[1, 0, −1], [2, 1, 0], [0, 3, 1]] (rows: intercept, x_1, x_2).
+    const coef = Float64Array.from([1, 0, -1, 2, 1, 0, 0, 3, 1]);
+    const x = Float64Array.from([1, 2, -1, 0.5]);
+    assert.deepEqual(Array.from(linearPredictors(coef, x, 2, 2, 3)), [3, 7, 1, -1, 0.5, -0.5]);
+  });
+
+  it("equals a plain loop bit for bit for odd and even n and K", () => {
+    const random = new Random(5);
+    for (const [n, d, K] of [[1, 1, 1], [2, 0, 3], [3, 4, 1], [7, 3, 5], [8, 6, 4], [9, 20, 13]]) {
+      const x = Float64Array.from({ length: n * d }, () => random.normal());
+      const coef = Float64Array.from({ length: (d + 1) * K }, () => random.normal());
+      const expected = new Float64Array(n * K);
+      for (let i = 0; i < n; i++) {
+        for (let k = 0; k < K; k++) {
+          let sum = coef[k];
+          for (let j = 0; j < d; j++) sum += x[i * d + j] * coef[(j + 1) * K + k];
+          expected[i * K + k] = sum;
+        }
+      }
+      assert.deepEqual(linearPredictors(coef, x, n, d, K), expected, `n = ${n}, d = ${d}, K = ${K}`);
+    }
+  });
+});
 
 describe("gate probabilities", () => {
   it("match the softmax worked by hand for K = 2", () => {

@@ -53,10 +53,9 @@ export function runTransportMM(mixture: StackedMixture, start: ReducedExperts, o
   const reducedMeans = new Float64Array(S * K);
   const plan = createPlan(S, L, K);
   const workspace = createUpdateWorkspace(d, K);
-  const scratch = new Float64Array(2 * K);
 
   reducedMeansAtSupport(support, S, reduced, reducedMeans, workspace.coefficients);
-  let objective = assignPlan(mixture, reduced, reducedMeans, plan, scratch);
+  let objective = assignPlan(mixture, reduced, reducedMeans, plan);
   const objectivePerIteration = [objective];
   const errors: string[] = [];
   const singular = new Set<number>();
@@ -72,7 +71,7 @@ export function runTransportMM(mixture: StackedMixture, start: ReducedExperts, o
 
     // Plan step: optimal plan for the new experts, and T at the new experts.
     const previous = objective;
-    objective = assignPlan(mixture, reduced, reducedMeans, plan, scratch);
+    objective = assignPlan(mixture, reduced, reducedMeans, plan);
     objectivePerIteration.push(objective);
 
     if (objective > previous + MONOTONICITY_TOLERANCE * Math.abs(previous) + 1e-300) {
