@@ -3,7 +3,6 @@ import { performance } from "node:perf_hooks";
 import { solveAssignment } from "../eval/assignment";
 import { canonicalize, permuteExperts } from "../model/canonical";
 import type { Dataset, MoEModel } from "../model/types";
-import { expertCostMatrix } from "./cost";
 import { reducedFromModel, type StackedMixture } from "./mixture";
 import { prepareAggregation } from "./prepare";
 import { assembleResult, transportObjective } from "./result";
@@ -49,24 +48,18 @@ export function alignedAverage(localModels: readonly LocalModel[], support: Floa
  * reference model (see alignedAverage).
  */
 export function alignedAverageModel(mixture: StackedMixture, localModels: readonly LocalModel[], support: SupportPoints): MoEModel {
-  const { S, L, machineOffsets, machineWeights } = mixture;
+  const { machineOffsets, machineWeights } = mixture;
   const reference = localModels.reduce((best, local, m) => (local.n > localModels[best].n ? m : best), 0);
   const K = localModels[reference].model.K;
-  const referenceMeans = machineColumns(mixture.means, S, L, machineOffsets[reference], K);
-  const referenceVariances = mixture.variances.subarray(machineOffsets[reference], machineOffsets[reference] + K);
+  const costs = matchingCosts(mixture, machineOffsets[reference], K, support.S);
 
   const aligned = localModels.map((local, m) => {
     const model = canonicalize(local.model);
     if (m === reference) return model;
 
-    // π_a(x_s) = w_a(x_s) / λ_m for the experts of machine m.
-    const offset = machineOffsets[m];
-    const gates = machineColumns(mixture.weights, S, L, offset, K);
-    for (let t = 0; t < gates.length; t++) gates[t] /= machineWeights[m];
-    const means = machineColumns(mixture.means, S, L, offset, K);
-    const cost = expertCostMatrix(means, mixture.variances.subarray(offset, offset + K), gates, referenceMeans, referenceVariances, support.S);
-
     // assignment[a] is the reference expert of local expert a; the aligned model puts a in position assignment[a].
+    const offset = machineOffsets[m];
+    const cost = Array.from({ length: K }, (_, a) => Array.from(costs.subarray((offset + a) * K, (offset + a + 1) * K)));
     const assignment = solveAssignment(cost);
     const order = new Array<number>(K);
     assignment.forEach((b, a) => (order[b] = a));
@@ -76,9 +69,41 @@ export function alignedAverageModel(mixture: StackedMixture, localModels: readon
   return averageModels(aligned, Array.from(machineWeights));
 }
 
-/** Copies columns offset..offset+K−1 of an S × L row-major array into a new S × K array. */
-function machineColumns(values: Float64Array, S: number, L: number, offset: number, K: number): Float64Array {
-  const columns = new Float64Array(S * K);
-  for (let s = 0; s < S; s++) for (let k = 0; k < K; k++) columns[s * K + k] = values[s * L + offset + k];
-  return columns;
+/**
+ * Computes the matching cost of every component l of the mixture against each of the K reference experts
+ * (components target..target+K−1), C_lb = Σ_s w_l(x_s) c_lb(x_s) / Σ_s w_l(x_s), in one pass over the
+ * support points. The weight λ_m of w_l = λ_m π_l cancels, so this is the gate-weighted cost of alignedAverage.
+ * A component without mass weighs the support points equally.
+ *
+ * @returns L × K row-major
+ */
+function matchingCosts(mixture: StackedMixture, target: number, K: number, S: number): Float64Array {
+  const { L, means, weights, variances, logVariances, componentMass } = mixture;
+  const costs = new Float64Array(L * K);
+  const targetMeans = new Float64Array(K);
+  const logTarget = logVariances.subarray(target, target + K);
+  const inverseTarget = Float64Array.from(variances.subarray(target, target + K), (variance) => 1 / variance);
+  const inverseMass = Float64Array.from(componentMass, (mass) => (mass > 0 ? 1 / mass : 0));
+
+  for (let s = 0; s < S; s++) {
+    const row = s * L;
+    for (let b = 0; b < K; b++) targetMeans[b] = means[row + target + b];
+
+    for (let l = 0; l < L; l++) {
+      const u = inverseMass[l] > 0 ? weights[row + l] * inverseMass[l] : 1 / S;
+      if (u === 0) continue;
+
+      // ½ [log σ_b² − log σ_l² + (σ_l² + (ν_b − μ_l)²) / σ_b² − 1], the Gaussian KL cost (see gaussianKL).
+      const mean = means[row + l];
+      const variance = variances[l];
+      const logVariance = logVariances[l];
+      for (let b = 0; b < K; b++) {
+        const difference = targetMeans[b] - mean;
+        const value = 0.5 * (logTarget[b] - logVariance + (variance + difference * difference) * inverseTarget[b] - 1);
+        if (value > 0) costs[l * K + b] += u * value;
+      }
+    }
+  }
+
+  return costs;
 }
