@@ -6,9 +6,10 @@ import { describe, it } from "node:test";
 import { alignedAverage } from "../lib/aggregate/aligned-average";
 import { gaussianKL } from "../lib/aggregate/cost";
 import { transportDivergence } from "../lib/aggregate/divergence";
+import { fitReducedGates, gateStartFromPlan } from "../lib/aggregate/gates";
 import { greedyMerge, mergeGreedily } from "../lib/aggregate/greedy-merge";
 import { medoid } from "../lib/aggregate/medoid";
-import { cloneReduced, reducedMeansAtSupport, stackLocalModels, type StackedMixture } from "../lib/aggregate/mixture";
+import { cloneReduced, reducedFromModel, reducedMeansAtSupport, stackLocalModels, type StackedMixture } from "../lib/aggregate/mixture";
 import { runTransportMM } from "../lib/aggregate/mm";
 import { assignPlan, createPlan, planFromGroups, planObjective, type TransportPlan } from "../lib/aggregate/plan";
 import { reduceLocalModels, type StartName } from "../lib/aggregate/reduce";
@@ -235,7 +236,7 @@ describe("MM algorithm", () => {
     assert.ok(longest >= 4, `random starts should need several iterations, the longest run had ${longest - 1}`);
   });
 
-  it("plan step matches a brute-force argmin of the KL cost for K = 1 to 10", () => {
+  it("plan step picks the cheapest expert", () => {
     // K ≤ 8 runs the unrolled kernel and K > 8 the loop; both must give the cheapest expert, ties to the lowest index.
     const draw = new Random(30);
     for (let K = 1; K <= 10; K++) {
@@ -407,6 +408,50 @@ describe("aggregation baselines", () => {
     assert.ok(result.diagnostics.warnings.some((w) => w.includes("Aligned-average start skipped")));
     assertMatrixClose(result.model.experts, canonicalize(TRUTH).experts, 1e-10, "experts from partial machines");
     assert.throws(() => weightedAverage(partial, support, 3), /machine 1 has K_m = 2/);
+  });
+});
+
+describe("reduced gate fit", () => {
+  const random = new Random(43);
+  const support = standardNormalSupport(400, 2, 14);
+  const localModels = [0, 1, 2, 3].map((m) => ({ model: permuteExperts(noisyCopy(TRUTH, 0.05, random), [[0, 1, 2], [2, 0, 1], [1, 2, 0], [0, 2, 1]][m]), n: 500 + 100 * m }));
+  const mixture = mixtureOf(localModels, support, 2, TRUTH.features);
+  const run = runTransportMM(mixture, randomGroupingStart(mixture, 3, new Random(2)));
+  const points = readSupportPoints(support, 2, TRUTH.features);
+
+  it("starts from the matched local gates", () => {
+    const start = gateStartFromPlan(mixture, run.plan);
+    assert.ok(start, "every machine maps one to one here");
+
+    // Each reduced expert's gate start is the λ-weighted mean of the local gates matched to it, anchored on expert 2.
+    const target = canonicalize(TRUTH);
+    const reference = reducedFromModel(target);
+    const order = Array.from({ length: 3 }, (_, k) => {
+      const distances = [0, 1, 2].map((b) => Math.abs(run.reduced.experts[k * 3] - reference.experts[b * 3]));
+      return distances.indexOf(Math.min(...distances));
+    });
+    for (let j = 0; j < 3; j++) {
+      for (let k = 0; k < 3; k++) {
+        const expected = target.gates[j][order[k]] - target.gates[j][order[2]];
+        assertClose(start[j][k], expected, 0.25, `start[${j}][${k}]`);
+      }
+    }
+  });
+
+  it("reaches the same gates from that start", () => {
+    const fromZero = fitReducedGates(points, run.plan.mass, run.reduced);
+    const fromStart = fitReducedGates(points, run.plan.mass, run.reduced, { initial: gateStartFromPlan(mixture, run.plan) });
+
+    assert.ok(fromStart.converged, "fit from the start converged");
+    assert.ok(fromZero.converged, "fit from 0 converged");
+    assert.ok(fromStart.iterations < fromZero.iterations, `${fromStart.iterations} Newton steps from the start, ${fromZero.iterations} from 0`);
+    assertMatrixClose(fromStart.gates, fromZero.gates, 1e-5, "gates");
+  });
+
+  it("has no start without a one-to-one machine", () => {
+    const single = mixtureOf([{ model: TRUTH, n: 100 }], support, 2, TRUTH.features);
+    const plan = createPlan(single.S, single.L, 3);
+    assert.equal(gateStartFromPlan(single, plan), undefined);
   });
 });
 

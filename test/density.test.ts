@@ -84,7 +84,7 @@ describe("linearPredictors", () => {
     assert.deepEqual(Array.from(linearPredictors(coef, x, 2, 2, 3)), [3, 7, 1, -1, 0.5, -0.5]);
   });
 
-  it("equals a plain loop bit for bit for odd and even n and K", () => {
+  it("equals a plain loop bit for bit", () => {
     const random = new Random(5);
     for (const [n, d, K] of [[1, 1, 1], [2, 0, 3], [3, 4, 1], [7, 3, 5], [8, 6, 4], [9, 20, 13]]) {
       const x = Float64Array.from({ length: n * d }, () => random.normal());

@@ -6,6 +6,7 @@ import {
   LogisticSolver,
   logisticGradient,
   logisticObjective,
+  negativeHessian,
   type GateStepMethod,
   type LogisticProblem,
 } from "../lib/fit/logistic";
@@ -205,6 +206,28 @@ describe("one gate step", () => {
 
     const result = new LogisticSolver(problem).fit(gates, { method: "newton", maxIterations: 1 });
     for (let t = 0; t < expected.length; t++) assertClose(result.gates[t], expected[t], 1e-7, `gates[${t}]`);
+  });
+
+  it("negative Hessian matches finite differences for K = 2, 4, 6", () => {
+    // K = 4 and 6 have 6 and 15 class pairs, which the Hessian sums in groups of four with padding.
+    for (const K of [2, 4, 6]) {
+      const problem = softProblem(30, 2, K, 40 + K);
+      problem.weights = Float64Array.from({ length: 30 }, (_, i) => (i === 7 ? 0 : 1 + (i % 3)));
+      const { d } = problem;
+      const p = (d + 1) * (K - 1);
+      const gates = randomGates(d, K, 0.5, 50 + K);
+      const hessian = negativeHessian(problem, probabilitiesAt(problem, gates), 1);
+
+      const h = 1e-5;
+      for (let b = 0; b < p; b++) {
+        const unit = new Array<number>(p).fill(0);
+        unit[b] = h;
+        const gPlus = logisticGradient(problem, probabilitiesAt(problem, addStep(gates, unit, d, K)));
+        unit[b] = -h;
+        const gMinus = logisticGradient(problem, probabilitiesAt(problem, addStep(gates, unit, d, K)));
+        for (let a = 0; a < p; a++) assertClose(hessian.get(a, b), -(gPlus[a] - gMinus[a]) / (2 * h), 1e-6, `K = ${K}, −H[${a}][${b}]`);
+      }
+    }
   });
 
   it("bohning step for K = 3 matches the bound solved here", () => {

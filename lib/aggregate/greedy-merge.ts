@@ -2,7 +2,7 @@ import { performance } from "node:perf_hooks";
 
 import type { Dataset } from "../model/types";
 import { choleskyInPlace, choleskySolveInPlace } from "./cholesky";
-import { fitReducedGates, type GatingVariant } from "./gates";
+import { fitReducedGates, gateStartFromPlan, type GatingVariant } from "./gates";
 import type { StackedMixture } from "./mixture";
 import { planFromGroups } from "./plan";
 import { prepareAggregation } from "./prepare";
@@ -31,7 +31,7 @@ export function greedyMerge(localModels: readonly LocalModel[], support: Float64
 
   const merging = mergeGreedily(mixture, K);
   const groupPlan = planFromGroups(mixture, merging.groups, K);
-  const gateFit = fitReducedGates(prepared.support, groupPlan.mass, merging.reduced, { variant: options.gating });
+  const gateFit = fitReducedGates(prepared.support, groupPlan.mass, merging.reduced, { variant: options.gating, initial: gateStartFromPlan(mixture, groupPlan) });
   const { objective, plan } = transportObjective(mixture, merging.reduced);
 
   return assembleResult(mixture.features, merging.reduced, gateFit.gates, plan, {

@@ -30,6 +30,8 @@ export interface StackedMixture {
   machineOffsets: Int32Array;
   /** Component experts β_l, L × (d+1) row-major. */
   experts: Float64Array;
+  /** Component gate coefficients α_l of their machine's canonical model (last expert of each machine 0), L × (d+1) row-major. */
+  gates: Float64Array;
   /** Component variances σ_l², length L. */
   variances: Float64Array;
   /** log σ_l², length L. */
@@ -65,6 +67,7 @@ export function stackLocalModels(localModels: readonly LocalModel[], support: Su
   const componentMachine = new Int32Array(L);
   const componentExpert = new Int32Array(L);
   const experts = new Float64Array(L * p);
+  const gates = new Float64Array(L * p);
   const variances = new Float64Array(L);
   const logVariances = new Float64Array(L);
 
@@ -81,6 +84,7 @@ export function stackLocalModels(localModels: readonly LocalModel[], support: Su
       logVariances[l] = Math.log(model.variances[k]);
       for (let j = 0; j < p; j++) {
         experts[l * p + j] = model.experts[j][k];
+        gates[l * p + j] = model.gates[j][k];
         expertCoefficients[j * L + l] = model.experts[j][k];
         gateCoefficients[j * L + l] = model.gates[j][k];
       }
@@ -105,7 +109,7 @@ export function stackLocalModels(localModels: readonly LocalModel[], support: Su
     features: support.features.slice(),
     support: x,
     machineWeights, componentMachine, componentExpert, machineOffsets,
-    experts, variances, logVariances, weights, means, componentMass,
+    experts, gates, variances, logVariances, weights, means, componentMass,
   };
 }
 

@@ -3,7 +3,7 @@ import { performance } from "node:perf_hooks";
 
 import type { Dataset } from "../model/types";
 import { Random } from "../random";
-import { fitReducedGates, type GatingVariant } from "./gates";
+import { fitReducedGates, gateStartFromPlan, type GatingVariant } from "./gates";
 import type { StackedMixture } from "./mixture";
 import type { TransportMMResult } from "./mm";
 import { prepareAggregation } from "./prepare";
@@ -74,12 +74,12 @@ export function reduceLocalModels(localModels: readonly LocalModel[], support: F
 
   // Helper threads start before the stacking, so that loading their code overlaps it.
   const starts = options.starts ?? DEFAULT_STARTS;
-  const helpers = spawnHelpers(helperCount(options, starts.length, localModels, support));
+  const helpers = TryThread.acquire(helperCount(options, starts.length, localModels, support));
   try {
     const prepared = prepareAggregation(localModels, support, K, undefined, helpers.length > 0);
     return reduceStackedMixture(prepared.mixture, localModels, prepared.support, K, options, started, helpers);
   } finally {
-    helpers.forEach((helper) => helper.close());
+    TryThread.release(helpers);
   }
 }
 
@@ -135,7 +135,11 @@ export function reduceStackedMixture(
     warnings.push(`The kept start "${tries[bestTry].start}" reached ${keptRun.iterations} iterations without T changing by less than the tolerance.`);
   }
 
-  const gateFit = fitReducedGates(support, keptRun.plan.mass, keptRun.reduced, { variant: options.gating, maxIterations: options.gateMaxIterations });
+  const gateFit = fitReducedGates(support, keptRun.plan.mass, keptRun.reduced, {
+    variant: options.gating,
+    maxIterations: options.gateMaxIterations,
+    initial: gateStartFromPlan(mixture, keptRun.plan),
+  });
   if (!gateFit.converged) warnings.push(`The gate fit did not converge in ${gateFit.iterations} Newton steps.`);
   if (keptRun.emptyExperts.length > 0) warnings.push(`${keptRun.emptyExperts.length} reduced expert(s) receive no mass; their gates are not identified.`);
 
@@ -198,15 +202,6 @@ function helperCount(options: ReductionOptions, tries: number, localModels: read
     threads = S * L >= THREADED_MIN_SIZE ? availableParallelism() : 1;
   }
   return Math.max(0, Math.min(threads, tries) - 1);
-}
-
-function spawnHelpers(count: number): TryThread[] {
-  const helpers: TryThread[] = [];
-  for (let h = 0; h < count; h++) {
-    const helper = TryThread.spawn();
-    if (helper) helpers.push(helper);
-  }
-  return helpers;
 }
 
 /** Checks the options before any work, naming the invalid option; `hasResponses` is whether the support carries y. */

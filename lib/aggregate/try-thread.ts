@@ -1,4 +1,5 @@
 import { resolve } from "node:path";
+import { availableParallelism } from "node:os";
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from "node:worker_threads";
 
 import type { TryOutcome, TryRequest } from "./try";
@@ -22,6 +23,13 @@ try { require(workerData.file).serveTries(workerData.port, workerData.state); } 
  * live in shared memory (see stackLocalModels).
  */
 export class TryThread {
+  /**
+   * Idle helper threads, kept for the next reduction in this process: a kept thread has its code loaded and
+   * optimized, so later reductions skip the start-up (about 40 ms) and the slow first runs of the hot loops.
+   * The threads do not keep the process alive.
+   */
+  private static readonly idle: TryThread[] = [];
+
   private constructor(
     private readonly worker: Worker,
     private readonly port: MessagePort,
@@ -43,6 +51,30 @@ export class TryThread {
       return new TryThread(worker, port1, state);
     } catch {
       return null;
+    }
+  }
+
+  /** Returns `count` helper threads: idle ones first, then new ones. Fewer when no thread can be started. */
+  static acquire(count: number): TryThread[] {
+    const helpers: TryThread[] = [];
+    while (helpers.length < count) {
+      const helper = TryThread.idle.pop() ?? TryThread.spawn();
+      if (!helper) break;
+      if (Atomics.load(helper.state, 0) === TRY_FAILED) helper.close();
+      else helpers.push(helper);
+    }
+    return helpers;
+  }
+
+  /**
+   * Keeps helper threads for later reductions, at most as many as the machine has cores. A thread that failed
+   * or still runs a try (because the caller stopped on an error) is stopped instead.
+   */
+  static release(helpers: readonly TryThread[]): void {
+    for (const helper of helpers) {
+      const state = Atomics.load(helper.state, 0);
+      if (state === TRY_DONE && TryThread.idle.length < availableParallelism()) TryThread.idle.push(helper);
+      else helper.close();
     }
   }
 
