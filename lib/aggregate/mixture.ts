@@ -95,14 +95,27 @@ export function stackLocalModels(localModels: readonly LocalModel[], support: Su
   const allocate = (length: number): Float64Array => (shared ? new Float64Array(new SharedArrayBuffer(8 * length)) : new Float64Array(length));
   const means = linearPredictors(expertCoefficients, x, S, d, L, allocate(S * L));
   const weights = linearPredictors(gateCoefficients, x, S, d, L, allocate(S * L));
+  const componentMass = new Float64Array(L);
   for (let s = 0; s < S; s++) {
     for (let m = 0; m < M; m++) {
-      softmaxBlock(weights, s * L + machineOffsets[m], machineOffsets[m + 1] - machineOffsets[m], machineWeights[m]);
+      const start = s * L + machineOffsets[m];
+      const end = s * L + machineOffsets[m + 1];
+
+      // λ_m · softmax of the block, with its maximum subtracted before exp.
+      let max = -Infinity;
+      for (let t = start; t < end; t++) if (weights[t] > max) max = weights[t];
+      let sum = 0;
+      for (let t = start; t < end; t++) {
+        weights[t] = Math.exp(weights[t] - max);
+        sum += weights[t];
+      }
+      const factor = machineWeights[m] / sum;
+      for (let t = start; t < end; t++) {
+        weights[t] *= factor;
+        componentMass[t - s * L] += weights[t];
+      }
     }
   }
-
-  const componentMass = new Float64Array(L);
-  for (let s = 0; s < S; s++) for (let l = 0; l < L; l++) componentMass[l] += weights[s * L + l];
 
   return {
     S, d, L, M,
@@ -111,21 +124,6 @@ export function stackLocalModels(localModels: readonly LocalModel[], support: Su
     machineWeights, componentMachine, componentExpert, machineOffsets,
     experts, gates, variances, logVariances, weights, means, componentMass,
   };
-}
-
-/** Replaces values[offset..offset+length) by scale · softmax of those values, computed with the maximum subtracted. */
-function softmaxBlock(values: Float64Array, offset: number, length: number, scale: number): void {
-  let max = -Infinity;
-  for (let t = offset; t < offset + length; t++) if (values[t] > max) max = values[t];
-
-  let sum = 0;
-  for (let t = offset; t < offset + length; t++) {
-    values[t] = Math.exp(values[t] - max);
-    sum += values[t];
-  }
-
-  const factor = scale / sum;
-  for (let t = offset; t < offset + length; t++) values[t] *= factor;
 }
 
 /**
