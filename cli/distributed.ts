@@ -67,7 +67,10 @@ export async function runDistributed(options: DistributedCommandOptions): Promis
   const shards = parts.map((rows) => subsetRows(train, rows));
   console.log(`${data.n} rows: ${train.n} training rows on ${shards.length} machines (${options.split} split), ${test.n} test rows`);
 
-  if (options.shardsDir) writeShards(options.shardsDir, shards, test, options.target);
+  if (options.shardsDir) {
+    const testLabelColumn = options.labels && testLabels ? { name: options.labels, values: Float64Array.from(testLabels) } : undefined;
+    writeShards(options.shardsDir, shards, test, options.target, testLabelColumn);
+  }
 
   const controller = new AbortController();
   process.once("SIGINT", () => {
@@ -132,13 +135,17 @@ function splitTraining(train: Dataset, options: DistributedCommandOptions, seed:
 }
 
 /** Writes each machine's training rows and the test rows as CSV, for running fit-local and aggregate by hand. */
-function writeShards(folder: string, shards: Dataset[], test: Dataset, target: string): void {
+function writeShards(folder: string, shards: Dataset[], test: Dataset, target: string, testLabels?: { name: string; values: Float64Array }): void {
   mkdirSync(folder, { recursive: true });
-  const write = (path: string, data: Dataset): void => {
+  const write = (path: string, data: Dataset, extra?: { name: string; values: Float64Array }): void => {
     const values = data.features.map((_, j) => Float64Array.from({ length: data.n }, (_, i) => data.x[i * data.d + j]));
-    writeNumericCsv(path, [...data.features, target], [...values, data.y]);
+    const columns = [...data.features, target];
+    if (extra && !columns.includes(extra.name)) writeNumericCsv(path, [...columns, extra.name], [...values, data.y, extra.values]);
+    else writeNumericCsv(path, columns, [...values, data.y]);
   };
+
+  // The held-out rows keep their true labels (when --labels names them), so that `otmoe evaluate --labels` works on test.csv.
   shards.forEach((shard, m) => write(join(folder, `machine_${m + 1}.csv`), shard));
-  write(join(folder, "test.csv"), test);
+  write(join(folder, "test.csv"), test, testLabels);
   console.log(`wrote ${shards.length} machine files and test.csv to ${folder}`);
 }

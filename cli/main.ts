@@ -50,7 +50,7 @@ program
   .command("aggregate")
   .description("merge local model files into one K-expert model (the server's step)")
   .requiredOption("--models <files...>", "local model files written by 'otmoe fit-local'")
-  .requiredOption("--support <files...>", "CSV files of support points (the model's feature columns), concatenated in order")
+  .requiredOption("--support <files...>", "CSV files of support points (the model's feature columns), concatenated in order; every method reports the transport objective at them")
   .requiredOption("--K <number>", "number of experts of the merged model")
   .option("--method <name>", "ot, ot-posterior, average, aligned, medoid or greedy", "ot")
   .option("--seed <number>", "seed of the random starts", "0")

@@ -168,6 +168,15 @@ describe("OT reduction invariances", () => {
     assertClose(result.diagnostics.objective, 0, 1e-12, "objective T");
   });
 
+  it("K = L reports no rise of T from 0", () => {
+    // Every local expert becomes a reduced expert, so T = 0, and rounding must not be reported as a rise.
+    const localModels = [0, 1].map(() => ({ model: noisyCopy(TRUTH, 0.3, random), n: 500 }));
+    const result = reduceLocalModels(localModels, support, 6, { starts: ["kmeans"] });
+
+    assertClose(result.diagnostics.objective, 0, 1e-12, "objective T");
+    assert.deepEqual(result.diagnostics.errors, []);
+  });
+
   it("a single machine aggregates to its own model", () => {
     const local = noisyCopy(TRUTH, 0.2, random);
     const result = reduceLocalModels([{ model: local, n: 500 }], support, 3);

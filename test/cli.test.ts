@@ -101,6 +101,29 @@ describe("cli fit then predict", () => {
   });
 });
 
+describe("cli distributed with a shards folder", () => {
+  const labelled = writeCsv("labelled.csv", ["x1", "x2", "y", "label"], twoExpertRows(400, 4).map((row) => [...row, row[2] > 0 ? 1 : 2]));
+  const run = runCli(["distributed", "--data", labelled, "--target", "y", "--features", "x1,x2", "--labels", "label", "--machines", "2", "--K", "2",
+    "--methods", "ot", "--shards-dir", "shards", "--out", "study.json"]);
+
+  it("writes test.csv with the label column", () => {
+    assert.equal(run.status, 0, run.stderr);
+    const header = readFileSync(join(folder, "shards", "test.csv"), "utf8").split("\n")[0];
+    assert.equal(header, "x1,x2,y,label");
+  });
+
+  it("leaves the label out of the machine files", () => {
+    const header = readFileSync(join(folder, "shards", "machine_1.csv"), "utf8").split("\n")[0];
+    assert.equal(header, "x1,x2,y");
+  });
+
+  it("lets evaluate read the held-out labels", () => {
+    ensureModel();
+    const evaluation = runCli(["evaluate", "--model", "reference.json", "--data", join("shards", "test.csv"), "--target", "y", "--labels", "label"]);
+    assert.equal(evaluation.status, 0, evaluation.stderr);
+  });
+});
+
 /** A failing run: the arguments, and patterns that the error message must contain (the value and the fix). */
 interface FailureCase {
   name: string;

@@ -35,6 +35,12 @@ export interface TransportMMResult {
 const MONOTONICITY_TOLERANCE = 1e-10;
 
 /**
+ * Absolute increase of T (nats per support point) tolerated as rounding. When T reaches 0 (K = L, or identical
+ * local models), the next plan step can return values such as 4e-17 from costs that cancel only up to rounding.
+ */
+const MONOTONICITY_FLOOR = 1e-12;
+
+/**
  * Minimizes the transport objective T(β, σ²) over K reduced experts by alternating exact minimization, a
  * majorization–minimization scheme. The plan step sends each component's mass at each support point to its
  * cheapest expert. The update step computes the exact minimizer of T for that plan. Neither step can increase
@@ -74,7 +80,7 @@ export function runTransportMM(mixture: StackedMixture, start: ReducedExperts, o
     objective = assignPlan(mixture, reduced, reducedMeans, plan);
     objectivePerIteration.push(objective);
 
-    if (objective > previous + MONOTONICITY_TOLERANCE * Math.abs(previous) + 1e-300) {
+    if (objective > previous + MONOTONICITY_TOLERANCE * Math.abs(previous) + MONOTONICITY_FLOOR) {
       errors.push(`T increased from ${previous} to ${objective} at MM iteration ${iterations}; the MM steps must never increase T.`);
     }
 

@@ -190,6 +190,7 @@ export async function runDistributedStudy(shards: readonly Dataset[], test: Data
         model: snapshot.model,
         metrics: metricsOf(snapshot.model, support),
         times: { wall: snapshot.seconds, slowestLocal: null, sumLocal: null, aggregation: null },
+        // One setup round (pooled scaling, initial model) before the EM rounds.
         communication: { bytes: snapshot.bytes, rounds: snapshot.roundsRun + 1 },
         diagnostics: null,
         warnings: federated.warnings,
