@@ -457,6 +457,16 @@ describe("reduced gate fit", () => {
     assertMatrixClose(fromStart.gates, fromZero.gates, 1e-5, "gates");
   });
 
+  it("ignores a start worse than zero gates", () => {
+    const start = gateStartFromPlan(mixture, run.plan) as number[][];
+    const absurd = start.map((row) => row.map((value) => -1000 * value));
+    const fromZero = fitReducedGates(points, run.plan.mass, run.reduced);
+    const fromAbsurd = fitReducedGates(points, run.plan.mass, run.reduced, { initial: absurd });
+
+    assert.equal(fromAbsurd.iterations, fromZero.iterations);
+    assert.deepEqual(fromAbsurd.gates, fromZero.gates);
+  });
+
   it("has no start without a one-to-one machine", () => {
     const single = mixtureOf([{ model: TRUTH, n: 100 }], support, 2, TRUTH.features);
     const plan = createPlan(single.S, single.L, 3);
