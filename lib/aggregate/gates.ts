@@ -65,8 +65,8 @@ export function fitReducedGates(support: SupportPoints, mass: Float64Array, redu
     throw new Error(`Unknown gating variant "${variant as string}"; use "support" or "posterior".`);
   }
 
-  // A start is kept only when it fits the targets better than all-zero gates, so that a poor one (for example
-  // very large local gates) cannot slow the fit down or stall it far from the optimum.
+  // A start is kept only when it fits the targets better than all-zero gates, the default start, so that a
+  // poor one (for example very large local gates) is never used.
   const problem = { x, n: S, d, K, targets };
   const initial = options.initial && logisticObjective(problem, flattenGates(options.initial)) > logisticObjective(problem, new Float64Array((d + 1) * K)) ? options.initial : undefined;
 
