@@ -1,4 +1,4 @@
-import { fitMultinomialLogistic, logisticObjective, unflatten } from "../fit/logistic";
+import { flattenAnchored, LogisticSolver, logisticObjective, unflatten } from "../fit/logistic";
 import { reducedMeansAtSupport, type StackedMixture } from "./mixture";
 import type { TransportPlan } from "./plan";
 import type { ReducedExperts } from "./types";
@@ -68,14 +68,15 @@ export function fitReducedGates(support: SupportPoints, mass: Float64Array, redu
   // A start is kept only when it fits the targets better than all-zero gates, the default start, so that a
   // poor one (for example very large local gates) is never used.
   const problem = { x, n: S, d, K, targets };
-  const initial = options.initial && logisticObjective(problem, flattenGates(options.initial)) > logisticObjective(problem, new Float64Array((d + 1) * K)) ? options.initial : undefined;
+  const zero = new Float64Array((d + 1) * K);
+  const start = options.initial ? flattenAnchored(options.initial) : zero;
+  const initial = start !== zero && logisticObjective(problem, start) > logisticObjective(problem, zero) ? start : zero;
 
-  const fit = fitMultinomialLogistic(problem, {
+  const fit = new LogisticSolver(problem).fit(initial, {
     method: "newton",
     maxIterations: options.maxIterations ?? 100,
     tolerance: options.tolerance ?? 1e-12,
     hessianReuse: GATE_HESSIAN_REUSE,
-    initial,
   });
 
   return { gates: unflatten(fit.gates, d + 1, K), iterations: fit.iterations, converged: fit.converged };
@@ -128,14 +129,6 @@ export function gateStartFromPlan(mixture: StackedMixture, plan: TransportPlan):
 
   if (totalWeight === 0) return undefined;
   return Array.from({ length: p }, (_, j) => Array.from({ length: K }, (__, k) => start[j * K + k] / totalWeight));
-}
-
-/** Flattens (d+1) × K gates into the layout of the logistic solver, anchored on the last column. */
-function flattenGates(gates: number[][]): Float64Array {
-  const K = gates[0].length;
-  const flat = new Float64Array(gates.length * K);
-  gates.forEach((row, j) => row.forEach((value, k) => (flat[j * K + k] = value - row[K - 1])));
-  return flat;
 }
 
 /** Turns g_sk into τ_sk = g_sk N(y_s; ν_ks, σ_k²) / Σ_k' g_sk' N(y_s; ν_k's, σ_k'²) in place, in log space. */

@@ -1,5 +1,5 @@
 export { alignedAverage, alignedAverageModel } from "./aligned-average";
-export { expertCostMatrix, gaussianKL } from "./cost";
+export { gaussianKL } from "./cost";
 export { transportDivergence } from "./divergence";
 export { fitReducedGates, type GateFit, type GateFitOptions, type GatingVariant } from "./gates";
 export { greedyMerge, mergeGreedily, type GreedyMergeOptions, type GreedyMerging } from "./greedy-merge";

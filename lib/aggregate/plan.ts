@@ -93,8 +93,10 @@ export function assignPlan(mixture: StackedMixture, reduced: ReducedExperts, red
 function assignUnrolled(mixture: StackedMixture, reducedMeans: Float64Array, plan: TransportPlan, logVariance: Float64Array, inverseVariance: Float64Array): number {
   const { S, L, weights, means, variances, logVariances } = mixture;
   const { K, assignment, mass, firstMoments, secondMoments, transportedVariance } = plan;
-  const [a0, a1, a2, a3, a4, a5, a6, a7] = logVariance;
-  const [i0, i1, i2, i3, i4, i5, i6, i7] = inverseVariance;
+  const a0 = logVariance[0], a1 = logVariance[1], a2 = logVariance[2], a3 = logVariance[3];
+  const a4 = logVariance[4], a5 = logVariance[5], a6 = logVariance[6], a7 = logVariance[7];
+  const i0 = inverseVariance[0], i1 = inverseVariance[1], i2 = inverseVariance[2], i3 = inverseVariance[3];
+  const i4 = inverseVariance[4], i5 = inverseVariance[5], i6 = inverseVariance[6], i7 = inverseVariance[7];
   const rowMeans = new Float64Array(KERNEL_WIDTH);
 
   let total = 0;
@@ -114,28 +116,48 @@ function assignUnrolled(mixture: StackedMixture, reducedMeans: Float64Array, pla
       let difference = mu - n0;
       let bestValue = a0 + (varianceL + difference * difference) * i0;
       let best = 0;
-      let value = 0;
       difference = mu - n1;
-      value = a1 + (varianceL + difference * difference) * i1;
-      if (value < bestValue) { bestValue = value; best = 1; }
+      let value = a1 + (varianceL + difference * difference) * i1;
+      if (value < bestValue) {
+        bestValue = value;
+        best = 1;
+      }
       difference = mu - n2;
       value = a2 + (varianceL + difference * difference) * i2;
-      if (value < bestValue) { bestValue = value; best = 2; }
+      if (value < bestValue) {
+        bestValue = value;
+        best = 2;
+      }
       difference = mu - n3;
       value = a3 + (varianceL + difference * difference) * i3;
-      if (value < bestValue) { bestValue = value; best = 3; }
+      if (value < bestValue) {
+        bestValue = value;
+        best = 3;
+      }
       difference = mu - n4;
       value = a4 + (varianceL + difference * difference) * i4;
-      if (value < bestValue) { bestValue = value; best = 4; }
+      if (value < bestValue) {
+        bestValue = value;
+        best = 4;
+      }
       difference = mu - n5;
       value = a5 + (varianceL + difference * difference) * i5;
-      if (value < bestValue) { bestValue = value; best = 5; }
+      if (value < bestValue) {
+        bestValue = value;
+        best = 5;
+      }
       difference = mu - n6;
       value = a6 + (varianceL + difference * difference) * i6;
-      if (value < bestValue) { bestValue = value; best = 6; }
+      if (value < bestValue) {
+        bestValue = value;
+        best = 6;
+      }
       difference = mu - n7;
       value = a7 + (varianceL + difference * difference) * i7;
-      if (value < bestValue) { bestValue = value; best = 7; }
+      if (value < bestValue) {
+        bestValue = value;
+        best = 7;
+      }
 
       const w = weights[rowL + l];
       if (assignment[rowL + l] !== best) changes++;

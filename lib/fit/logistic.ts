@@ -189,8 +189,10 @@ export function negativeHessian(problem: LogisticProblem, probabilities: Float64
           sum2 += pairWeights[o2 + r] * product;
           sum3 += pairWeights[o3 + r] * product;
         }
-        const sums = [sum0, sum1, sum2, sum3];
-        for (let t = 0; t < 4 && pair + t < pairs; t++) blocks[(pair + t) * triangle + u] = sums[t];
+        blocks[pair * triangle + u] = sum0;
+        if (pair + 1 < pairs) blocks[(pair + 1) * triangle + u] = sum1;
+        if (pair + 2 < pairs) blocks[(pair + 2) * triangle + u] = sum2;
+        if (pair + 3 < pairs) blocks[(pair + 3) * triangle + u] = sum3;
       }
       u++;
     }
@@ -391,11 +393,16 @@ export class LogisticSolver {
  */
 export function fitMultinomialLogistic(problem: LogisticProblem, options: LogisticOptions & { initial?: number[][] } = {}): LogisticResult {
   const { d, K } = problem;
-  const initial = new Float64Array((d + 1) * K);
-  if (options.initial) {
-    for (let a = 0; a <= d; a++) for (let k = 0; k < K; k++) initial[a * K + k] = options.initial[a][k] - options.initial[a][K - 1];
-  }
+  const initial = options.initial ? flattenAnchored(options.initial) : new Float64Array((d + 1) * K);
   return new LogisticSolver(problem).fit(initial, options);
+}
+
+/** Flattens (d+1) × K gates into the solver's layout, anchored on the last column (which becomes 0). */
+export function flattenAnchored(gates: number[][]): Float64Array {
+  const K = gates[0].length;
+  const flat = new Float64Array(gates.length * K);
+  gates.forEach((row, a) => row.forEach((value, k) => (flat[a * K + k] = value - row[K - 1])));
+  return flat;
 }
 
 /** Converts flattened (d+1) × K gates to arrays of arrays. */
