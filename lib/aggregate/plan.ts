@@ -112,7 +112,7 @@ function assignUnrolled(mixture: StackedMixture, reducedMeans: Float64Array, pla
       const mu = means[rowL + l];
       const varianceL = variances[l];
 
-      // Running minimum over the lanes; a strict < keeps ties at the lowest index.
+      // Running minimum over the lanes. A strict < keeps ties at the lowest index.
       let difference = mu - n0;
       let bestValue = a0 + (varianceL + difference * difference) * i0;
       let best = 0;

@@ -139,7 +139,7 @@ export function negativeHessian(problem: LogisticProblem, probabilities: Float64
   const pairs = (free * K) / 2;
   const capacity = Math.ceil(n / stride);
 
-  // Pairs are summed four at a time below; padded pairs have weight 0 and are not stored.
+  // Pairs are summed four at a time below. Padded pairs have weight 0 and are not stored.
   const paddedPairs = 4 * Math.ceil(pairs / 4);
   // The used rows, column by column (x̃ with its leading 1), and each row's weight c_kl = w s π_k (δ_kl − π_l)
   // for every class pair k ≤ l < K−1, pair by pair.
